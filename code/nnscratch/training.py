@@ -1,0 +1,267 @@
+"""Training loops: the homework's per-sample SGD and minibatch SGD (chapters *Training* and
+*From one sample to a minibatch*).
+
+Both update ``params`` in place (as the homework does; pass ``copy_params(params)`` to keep the
+original) and return a :class:`History` that the plotting functions take.
+
+The per-sample loop computes exactly what ``loss_and_grads`` on one sample followed by
+``W -= lr * dW`` computes (:func:`sgd_per_sample_reference` is that plain version, and a test
+checks the two agree to 1e-10), but it is written for speed: each step is a handful of small
+NumPy calls, and because about 80 % of MNIST pixels are exactly zero, the first layer only touches
+the rows of W1 whose input pixel is non-zero (the zero rows of the outer product ``x dz^T`` would
+change nothing).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import sigmoid
+from .network import Params, _n_layers, evaluate, loss_and_grads
+from .progress import progress_bar
+
+__all__ = [
+    "History",
+    "TrainingDiverged",
+    "sgd_per_sample",
+    "sgd_per_sample_reference",
+    "sgd_minibatch",
+]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; the message names the step and likely causes."""
+
+
+@dataclass
+class History:
+    """What happened during training, for plots and for the prose.
+
+    ``step_loss`` (S,): the loss of each step's sample or batch, computed *before* that step's
+    update. Per-epoch lists have one entry per epoch *plus one for the start* (index 0 is
+    before training): ``test_loss``, ``test_acc``, ``train_loss``, ``train_acc``.
+    ``seconds`` holds the training time of each epoch (evaluation excluded).
+    """
+
+    label: str
+    lr: float
+    batch_size: int
+    steps_per_epoch: int
+    step_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.seconds)
+
+    def _record(self, params: Params, x, y, x_test, y_test) -> None:
+        loss, acc = evaluate(params, x, y)
+        self.train_loss.append(loss)
+        self.train_acc.append(acc)
+        if x_test is not None:
+            loss, acc = evaluate(params, x_test, y_test)
+            self.test_loss.append(loss)
+            self.test_acc.append(acc)
+
+
+def _check_data(params: Params, x: np.ndarray, y: np.ndarray, lr: float) -> None:
+    L = _n_layers(params)
+    if x.ndim != 2 or x.shape[1] != params["W1"].shape[0]:
+        raise ValueError(f"x must have shape (N, {params['W1'].shape[0]}), got {x.shape}")
+    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be integer labels of shape ({x.shape[0]},), got {y.dtype} {y.shape}")
+    if np.issubdtype(x.dtype, np.integer):
+        raise TypeError("x holds integers: convert pixels to floats first (load_mnist does it)")
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"the learning rate must be a positive number, got {lr}")
+    n_classes = params[f"W{L}"].shape[1]
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}")
+
+
+def _diverged(step_loss: np.ndarray, start: int, steps_per_epoch: int, lr: float) -> TrainingDiverged:
+    bad = start + int(np.argmax(~np.isfinite(step_loss[start:])))
+    epoch, within = divmod(bad, steps_per_epoch)
+    return TrainingDiverged(
+        f"the training loss became {step_loss[bad]} at step {bad} (epoch {epoch + 1}, step {within} "
+        f"of that epoch). Likely causes: a learning rate too large for this problem (lr={lr}; try "
+        "a tenth of it), inputs that are not scaled (divide pixels by 255), or NaN/inf values in "
+        "the data (check np.isfinite(x).all())."
+    )
+
+
+def sgd_per_sample(
+    params: Params,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 3,
+    lr: float = 0.003,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    label: str = "per-sample SGD",
+    progress: bool | None = None,
+) -> History:
+    """The homework's training: one sample at a time, in data-set order, ``W -= lr * dW``.
+
+    Shapes: x (N, D) floats, y (N,) integers; x_test, y_test likewise (optional). One step per
+    sample, N steps per epoch. Updates ``params`` in place and returns the :class:`History`.
+    Raises :class:`TrainingDiverged` if a loss becomes NaN or infinite.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    _check_data(params, x, y, lr)
+    L = _n_layers(params)
+    Ws = [params[f"W{l}"] for l in range(1, L + 1)]    # views: updating them updates params
+    bs = [params[f"b{l}"] for l in range(1, L + 1)]
+    n = x.shape[0]
+    # The non-zero pixels of each sample, found once: the first layer only needs those rows of W1.
+    rows, cols = np.nonzero(x)
+    splits = np.cumsum(np.bincount(rows, minlength=n))[:-1]
+    cols_of = np.split(cols, splits)
+    vals_of = np.split(x[rows, cols], splits)
+    y_list = y.tolist()
+
+    hist = History(label, lr, 1, n, step_loss=np.empty(epochs * n, dtype=np.float64))
+    hist._record(params, x, y, x_test, y_test)
+    W1 = Ws[0]
+    bar = progress_bar(epochs * n, label, progress)
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        for i in range(n):
+            nz, xv, target = cols_of[i], vals_of[i], y_list[i]
+            # forward: the first layer uses only the rows of W1 with a non-zero input
+            W1_nz = W1[nz]                                         # (nnz, H)
+            a = sigmoid(xv @ W1_nz + bs[0])                        # (H,)
+            acts = [a]
+            for l in range(1, L - 1):
+                a = sigmoid(a @ Ws[l] + bs[l])
+                acts.append(a)
+            z = a @ Ws[-1] + bs[-1]                                # (C,) logits
+            # loss and dL/dz = softmax(z) - onehot(y), from one shifted exponential
+            m = z.max()
+            e = np.exp(z - m)
+            s = e.sum()
+            hist.step_loss[epoch * n + i] = math.log(s) + m - z[target]
+            dz = e / s
+            dz[target] -= 1.0
+            # backward: each layer's gradient uses the old weights, then the layer is updated
+            for l in range(L - 1, 0, -1):
+                a_in = acts[l - 1]                                 # (H,)
+                da = Ws[l] @ dz                                    # (H,) = dz @ W^T, old W
+                step = lr * dz                                     # lr * db
+                Ws[l] -= a_in[:, None] * step                      # lr * dW, dW = a_in dz^T
+                bs[l] -= step
+                dz = da * a_in * (1.0 - a_in)                      # through the sigmoid
+            step = lr * dz
+            W1[nz] = W1_nz - xv[:, None] * step                    # only rows with x_i != 0 change
+            bs[0] -= step
+            if i % 2000 == 1999:
+                bar.update(2000)
+        hist.seconds.append(time.perf_counter() - t0)
+        seg = hist.step_loss[epoch * n : (epoch + 1) * n]
+        if not np.all(np.isfinite(seg)):
+            bar.close()
+            raise _diverged(hist.step_loss, epoch * n, n, lr)
+        hist._record(params, x, y, x_test, y_test)
+    bar.close()
+    return hist
+
+
+def sgd_per_sample_reference(
+    params: Params, x: np.ndarray, y: np.ndarray, *, steps: int, lr: float = 0.003
+) -> np.ndarray:
+    """The plain per-sample loop, straight from the definitions (slow; for tests and teaching).
+
+    Runs ``steps`` steps over x (N, D), y (N,) in order (wrapping around), updating ``params`` in
+    place. Returns the loss of each step (steps,).
+    """
+    losses = np.empty(steps)
+    n = x.shape[0]
+    for t in range(steps):
+        loss, grads = loss_and_grads(params, x[t % n], int(y[t % n]))
+        losses[t] = loss
+        for k in params:
+            params[k] -= lr * grads[k]
+    return losses
+
+
+def sgd_minibatch(
+    params: Params,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 10,
+    lr: float = 0.1,
+    batch_size: int = 32,
+    momentum: float = 0.0,
+    lr_decay: float = 1.0,
+    weight_decay: float = 0.0,
+    shuffle: bool = True,
+    rng: np.random.Generator | None = None,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    label: str | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Minibatch SGD: average the gradient over ``batch_size`` samples, then step.
+
+    Shapes: x (N, D), y (N,); ceil(N / batch_size) steps per epoch (the last batch may be
+    smaller). With ``shuffle=True`` each epoch visits the samples in a new order drawn from
+    ``rng`` (required then). ``momentum`` > 0 keeps a velocity ``v = momentum * v - lr * g`` per
+    parameter and steps ``p += v`` (0 gives plain SGD). After each epoch the learning rate is
+    multiplied by ``lr_decay`` (1 keeps it constant). ``weight_decay`` adds
+    ``weight_decay * W`` to the gradient of every weight matrix (an L2 penalty
+    ``weight_decay / 2 * sum W**2`` on the loss; biases are not penalised; ``step_loss`` records
+    the cross-entropy alone). Updates ``params`` in place.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    _check_data(params, x, y, lr)
+    if shuffle and not isinstance(rng, np.random.Generator):
+        raise TypeError("shuffle=True needs rng=np.random.default_rng(seed) to draw the order")
+    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
+    if not (0.0 < lr_decay <= 1.0 and weight_decay >= 0.0):
+        raise ValueError(f"need 0 < lr_decay <= 1 and weight_decay >= 0, got {lr_decay}, {weight_decay}")
+    n = x.shape[0]
+    steps = -(-n // batch_size)
+    label = label or f"minibatch SGD (B={batch_size}, lr={lr})"
+    hist = History(label, lr, batch_size, steps, step_loss=np.empty(epochs * steps))
+    hist._record(params, x, y, x_test, y_test)
+    velocity = {k: np.zeros_like(v) for k, v in params.items()}
+    bar = progress_bar(epochs * steps, label, progress)
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        lr_now = lr * lr_decay**epoch
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        xs, ys = (x[order], y[order]) if shuffle else (x, y)       # one gather per epoch
+        for j in range(steps):
+            xb, yb = xs[j * batch_size : (j + 1) * batch_size], ys[j * batch_size : (j + 1) * batch_size]
+            hist.step_loss[epoch * steps + j], grads = loss_and_grads(params, xb, yb)
+            for k, g in grads.items():
+                if weight_decay and k[0] == "W":
+                    g += weight_decay * params[k]
+                if momentum:
+                    v = velocity[k]
+                    v *= momentum
+                    v -= lr_now * g
+                    params[k] += v
+                else:
+                    params[k] -= lr_now * g
+        bar.update(steps)
+        hist.seconds.append(time.perf_counter() - t0)
+        if not np.all(np.isfinite(hist.step_loss[epoch * steps : (epoch + 1) * steps])):
+            bar.close()
+            raise _diverged(hist.step_loss, epoch * steps, steps, lr)
+        hist._record(params, x, y, x_test, y_test)
+    bar.close()
+    return hist

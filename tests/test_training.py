@@ -1,0 +1,138 @@
+"""Training: the fast loops compute what the plain definitions compute, failures are loud, and on
+real MNIST the network learns as the book says it does."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+
+
+def blobs(rng, n=300, d=20, c=3):
+    """A small, learnable problem: c Gaussian clusters in [0, 1]^d, about 60 % zeros like MNIST."""
+    centres = rng.random((c, d)) * (rng.random((c, d)) > 0.6)
+    y = rng.integers(0, c, size=n)
+    x = np.clip(centres[y] + 0.05 * rng.normal(size=(n, d)), 0, 1) * (centres[y] > 0)
+    return x, y
+
+
+def test_fast_per_sample_sgd_equals_the_plain_loop():
+    rng = np.random.default_rng(0)
+    x, y = blobs(rng, n=1000, d=50, c=4)
+    start = nn.init_params(rng, (50, 8, 8, 4))
+    fast, plain = nn.copy_params(start), nn.copy_params(start)
+    hist = nn.sgd_per_sample(fast, x, y, epochs=1, lr=0.05, progress=False)
+    losses = nn.sgd_per_sample_reference(plain, x, y, steps=1000, lr=0.05)
+    assert hist.step_loss.shape == (1000,)
+    assert np.max(np.abs(hist.step_loss - losses)) <= 1e-10
+    for k in start:
+        assert np.max(np.abs(fast[k] - plain[k])) <= 1e-10, k
+        assert not np.array_equal(fast[k], start[k]), f"{k} never changed"
+
+
+def test_per_sample_matches_the_homework_loop():
+    """The benchmark's baseline (the homework's loop, written plainly) computes the same thing."""
+    from nnscratch import homework
+
+    rng = np.random.default_rng(1)
+    x, y = blobs(rng, n=200, d=30, c=3)
+    start = nn.init_params(rng, (30, 6, 6, 3))
+    ours = nn.copy_params(start)
+    nn.sgd_per_sample(ours, x, y, epochs=1, lr=0.1, progress=False)
+    W = [start[f"W{l}"].copy() for l in (1, 2, 3)]
+    b = [start[f"b{l}"].copy() for l in (1, 2, 3)]
+    homework.train_epoch(x, y, W, b, lr=0.1)
+    for l in (1, 2, 3):
+        assert np.max(np.abs(W[l - 1] - ours[f"W{l}"])) <= 1e-10
+
+
+def test_minibatch_without_shuffle_is_full_batch_gradient_descent():
+    rng = np.random.default_rng(2)
+    x, y = blobs(rng, n=64, d=10, c=3)
+    start = nn.init_params(rng, (10, 5, 3))
+    a, b = nn.copy_params(start), nn.copy_params(start)
+    nn.sgd_minibatch(a, x, y, epochs=3, lr=0.5, batch_size=64, shuffle=False, progress=False)
+    for _ in range(3):
+        _, g = nn.loss_and_grads(b, x, y)
+        for k in b:
+            b[k] -= 0.5 * g[k]
+    for k in start:
+        assert np.max(np.abs(a[k] - b[k])) <= 1e-12
+
+
+def test_minibatch_learns_and_records_history():
+    rng = np.random.default_rng(3)
+    x, y = blobs(rng)
+    params = nn.init_params(rng, (20, 16, 16, 3))
+    h = nn.sgd_minibatch(params, x, y, epochs=15, lr=0.5, batch_size=16, momentum=0.9,
+                         rng=rng, x_test=x, y_test=y, progress=False)
+    assert h.steps_per_epoch == math.ceil(300 / 16) and h.step_loss.shape == (15 * 19,)
+    assert len(h.test_acc) == 16 and len(h.seconds) == 15
+    assert h.test_acc[-1] > 0.9 and h.train_loss[-1] < h.train_loss[0] / 3
+
+
+def test_shuffling_is_reproducible_from_the_generator():
+    x, y = blobs(np.random.default_rng(4))
+    start = nn.init_params(np.random.default_rng(5), (20, 4, 3))
+    runs = []
+    for _ in range(2):
+        p = nn.copy_params(start)
+        nn.sgd_minibatch(p, x, y, epochs=2, batch_size=10, rng=np.random.default_rng(9), progress=False)
+        runs.append(p)
+    assert all(np.array_equal(runs[0][k], runs[1][k]) for k in start)
+    with pytest.raises(TypeError, match="rng"):
+        nn.sgd_minibatch(nn.copy_params(start), x, y, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("trainer", ["per_sample", "minibatch"])
+def test_divergence_stops_with_the_step_and_a_hint(trainer):
+    rng = np.random.default_rng(6)
+    x, y = blobs(rng, n=100)
+    params = nn.init_params(rng, (20, 8, 3))
+    x[25, 3] = np.nan                            # one corrupted input: its loss is NaN
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(nn.TrainingDiverged) as err:
+            if trainer == "per_sample":
+                nn.sgd_per_sample(params, x, y, epochs=1, progress=False)
+            else:
+                nn.sgd_minibatch(params, x, y, epochs=1, batch_size=10, shuffle=False, progress=False)
+    step = 25 if trainer == "per_sample" else 2
+    assert f"nan at step {step} " in str(err.value)
+    assert "learning rate" in str(err.value) and "scaled" in str(err.value)
+
+
+def test_training_rejects_bad_arguments():
+    params = nn.init_params(np.random.default_rng(0), (4, 3, 2))
+    x, y = np.zeros((5, 4)), np.zeros(5, dtype=int)
+    with pytest.raises(ValueError, match="learning rate"):
+        nn.sgd_per_sample(params, x, y, lr=-1.0, progress=False)
+    with pytest.raises(ValueError, match="shape"):
+        nn.sgd_per_sample(params, np.zeros((5, 3)), y, progress=False)
+    with pytest.raises(TypeError, match="floats"):
+        nn.sgd_per_sample(params, x.astype(np.uint8), y, progress=False)
+    with pytest.raises(ValueError, match="batch_size"):
+        nn.sgd_minibatch(params, x, y, batch_size=0, shuffle=False, progress=False)
+
+
+# --- on real MNIST (NNSCRATCH_DATA; CI always sets it) ---------------------------------------
+
+def test_loss_at_initialisation_is_near_ln10(mnist):
+    params = nn.init_params(np.random.default_rng(0))
+    loss, acc = nn.evaluate(params, mnist.x_test, mnist.y_test)
+    assert abs(loss - math.log(10)) <= 0.15
+    assert 0.03 <= acc <= 0.2
+
+
+def test_one_epoch_of_homework_sgd_scaled_beats_raw(mnist):
+    from nnscratch.data import load_mnist
+
+    raw = load_mnist(scale=False)
+    start = nn.init_params(np.random.default_rng(0))
+    scaled_params, raw_params = nn.copy_params(start), nn.copy_params(start)
+    h_scaled = nn.sgd_per_sample(scaled_params, mnist.x_train, mnist.y_train, epochs=1,
+                                 x_test=mnist.x_test, y_test=mnist.y_test, progress=False)
+    h_raw = nn.sgd_per_sample(raw_params, raw.x_train, raw.y_train, epochs=1,
+                              x_test=raw.x_test, y_test=raw.y_test, progress=False)
+    assert h_scaled.test_acc[-1] >= 0.84
+    assert h_raw.test_acc[-1] <= h_scaled.test_acc[-1] - 0.05
