@@ -1,0 +1,49 @@
+# The one home of the project's commands.
+#   make book    build the book, every chapter executed, into _build/html (a clean build)
+#   make test    run every test (one of them builds the whole book too)
+#   make clean   remove the build output (and with it the execution cache)
+# Both book and test create the virtual environment from requirements.txt first, if needed.
+# VENV=/path/to/venv uses another environment (it is created there only if it has no python).
+
+VENV ?= .venv
+PY = $(VENV)/bin/python
+STAMP = $(VENV)/.installed
+BUILD = _build
+
+# The static build and the tests show no progress bars.
+export NNSCRATCH_PROGRESS := 0
+
+# MNIST: when no copy is named, use the one beside the repository if it is there; with neither,
+# the loader downloads MNIST (and verifies it) as it does for a reader.
+ifeq ($(origin NNSCRATCH_DATA),undefined)
+ifneq ($(wildcard ../shared/data/mnist.npz),)
+NNSCRATCH_DATA := ../shared/data
+endif
+endif
+# Chapters execute with book/ as their working directory: hand them an absolute path.
+ifneq ($(strip $(NNSCRATCH_DATA)),)
+override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
+export NNSCRATCH_DATA
+endif
+
+.PHONY: book test clean
+
+book: $(STAMP)
+	rm -rf $(BUILD)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(BUILD)
+
+# The environment, rebuilt when requirements.txt or the package's metadata change. The last step
+# builds matplotlib's font cache once here: the notice it prints on first use goes to stderr, and
+# stderr in a chapter's cell fails the build.
+$(STAMP): requirements.txt code/pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
+	touch $@

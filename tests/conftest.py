@@ -1,0 +1,81 @@
+"""Fixtures shared by every test: the repository root, real MNIST, and the built book."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# A full build executes every chapter; this bounds it (CI allows 90 minutes for everything).
+BOOK_BUILD_TIMEOUT = 2400  # seconds
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root (where _config.yml and _toc.yml are)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """Real MNIST from the local copy named by NNSCRATCH_DATA; skipped when none is named."""
+    if not os.environ.get("NNSCRATCH_DATA"):
+        pytest.skip("NNSCRATCH_DATA is not set: no local MNIST copy to test against")
+    from nnscratch.data import load_mnist
+
+    return load_mnist()
+
+
+def book_env() -> dict[str, str]:
+    """The environment of a book build, as `make book` sets it up."""
+    env = dict(os.environ, NNSCRATCH_PROGRESS="0")
+    if env.get("NNSCRATCH_DATA"):
+        # Chapters execute in book/, so a relative path would point somewhere else there.
+        env["NNSCRATCH_DATA"] = str(Path(env["NNSCRATCH_DATA"]).resolve())
+    return env
+
+
+@dataclass(frozen=True)
+class BookBuild:
+    """The outcome of one `jupyter-book build` of the whole book."""
+
+    returncode: int
+    log: str
+    html: Path
+
+    def tail(self, lines: int = 80) -> str:
+        return "\n".join(self.log.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
+    """Build the book once per test session, cleanly, into a temporary folder.
+
+    The same command as `make book` (warnings are errors, missing references too), with the
+    output and the execution cache kept out of the repository.
+    """
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    assert jupyter_book.exists(), f"no jupyter-book beside {sys.executable}"
+    cmd = [str(jupyter_book), "build", str(REPO_ROOT), "--path-output", str(out),
+           "-W", "-n", "--keep-going"]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=book_env(), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=BOOK_BUILD_TIMEOUT)
+    (out / "build.log").write_text(proc.stdout)
+    return BookBuild(proc.returncode, proc.stdout, out / "_build" / "html")
+
+
+@pytest.fixture(scope="session")
+def built_book(book_build: BookBuild) -> Path:
+    """The HTML folder of a successful build (pages at <folder>/book/<chapter>.html)."""
+    if book_build.returncode != 0:
+        pytest.fail(f"the book build failed (exit {book_build.returncode}); "
+                    "test_book_build.py::test_build_succeeds shows its log", pytrace=False)
+    return book_build.html

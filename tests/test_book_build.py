@@ -1,0 +1,88 @@
+"""The whole book builds with every chapter executed, and its pages are sound.
+
+These checks hold for any chapter list: they read _toc.yml and _config.yml rather than naming
+chapters. Checks of one chapter's content belong in that chapter's own test module, which can use
+the same session-wide `built_book` fixture (the book is built once per session).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from sphinx_external_toc.parsing import parse_toc_yaml
+
+from conftest import BOOK_BUILD_TIMEOUT, BookBuild
+
+pytestmark = [pytest.mark.book, pytest.mark.timeout(BOOK_BUILD_TIMEOUT + 300)]
+
+# Output that must never reach a page: stderr and tracebacks from cells (myst-nb marks them
+# `output stderr` / `output traceback`), and docutils' markers of broken markup.
+BAD_OUTPUT = ".output.stderr, .output.traceback, .output.error, .system-message, .problematic"
+
+
+def toc_pages(repo_root: Path) -> list[str]:
+    """Every page named in _toc.yml, as Sphinx docnames (e.g. 'book/intro')."""
+    return list(parse_toc_yaml(repo_root / "_toc.yml"))
+
+
+def source_of(repo_root: Path, docname: str) -> Path:
+    for suffix in (".md", ".ipynb"):
+        path = repo_root / f"{docname}{suffix}"
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"no source for {docname!r} in _toc.yml")
+
+
+def is_notebook(path: Path) -> bool:
+    """A chapter that runs code: an .ipynb, or MyST markdown whose front matter names a kernel."""
+    if path.suffix == ".ipynb":
+        return True
+    text = path.read_text(encoding="utf8")
+    if not text.startswith("---\n"):
+        return False
+    front_matter = yaml.safe_load(text[4:text.index("\n---", 4)]) or {}
+    return "kernelspec" in front_matter
+
+
+def page(html: Path, docname: str) -> BeautifulSoup:
+    return BeautifulSoup((html / f"{docname}.html").read_text(encoding="utf8"), "html.parser")
+
+
+def test_build_succeeds(book_build: BookBuild) -> None:
+    assert book_build.returncode == 0, (
+        f"jupyter-book build exited {book_build.returncode}; the end of its output:\n"
+        f"{book_build.tail()}")
+
+
+def test_every_toc_page_is_built(built_book: Path, repo_root: Path) -> None:
+    missing = [d for d in toc_pages(repo_root) if not (built_book / f"{d}.html").is_file()]
+    assert not missing, f"pages in _toc.yml without HTML: {missing}"
+    assert (built_book / "index.html").is_file()
+
+
+def test_no_errors_or_stderr_on_any_page(built_book: Path, repo_root: Path) -> None:
+    found = {}
+    for docname in toc_pages(repo_root):
+        bad = page(built_book, docname).select(BAD_OUTPUT)
+        if bad:
+            found[docname] = [" ".join(el.get_text().split())[:200] for el in bad]
+    assert not found, f"error or stderr output on pages: {found}"
+
+
+def test_chapters_have_a_binder_launch_link(built_book: Path, repo_root: Path) -> None:
+    config = yaml.safe_load((repo_root / "_config.yml").read_text(encoding="utf8"))
+    repo_url = config["repository"]["url"].rstrip("/")
+    org_repo = repo_url.removeprefix("https://github.com/")
+    branch = config["repository"]["branch"]
+    chapters = [d for d in toc_pages(repo_root) if is_notebook(source_of(repo_root, d))]
+    if not chapters:
+        pytest.skip("no notebook chapters in _toc.yml yet")
+    for docname in chapters:
+        source = source_of(repo_root, docname).relative_to(repo_root).as_posix()
+        links = [a["href"] for a in page(built_book, docname).select('a[href*="mybinder.org"]')]
+        expected = (f"https://mybinder.org/v2/gh/{org_repo}/{branch}"
+                    f"?urlpath=lab/tree/{source}")
+        assert expected in links, f"{docname}: Binder links {links}, expected {expected}"
