@@ -120,7 +120,12 @@ def cross_entropy_and_grad(logits: np.ndarray, y: np.ndarray | int) -> tuple[flo
     mean over the batch and the gradient carries the 1/N.
     """
     squeeze = np.ndim(logits) == 1
-    logits, y = _check_labels(logits, y)
+    loss, g = _cross_entropy_and_grad(*_check_labels(logits, y))
+    return loss, (g[0] if squeeze else g)
+
+
+def _cross_entropy_and_grad(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The computation of :func:`cross_entropy_and_grad` for checked (N, C) logits and (N,) labels."""
     n = logits.shape[0]
     rows = np.arange(n)
     logp = log_softmax(logits)                                  # (N, C)
@@ -128,4 +133,4 @@ def cross_entropy_and_grad(logits: np.ndarray, y: np.ndarray | int) -> tuple[flo
     g = np.exp(logp)                                            # softmax, (N, C)
     g[rows, y] -= 1.0
     g /= n
-    return loss, (g[0] if squeeze else g)
+    return loss, g

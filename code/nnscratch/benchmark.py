@@ -1,0 +1,176 @@
+"""Seconds per epoch, side by side: the homework's loop, nnscratch and Keras (chapter *From one
+sample to a minibatch*; ``make bench``).
+
+Absolute times depend on the machine; the figures that matter are the *ratios*, measured in one
+process on one machine, one run after another. Every entry trains the same 784-32-32-10 network
+from the same kind of initialisation on MNIST scaled to [0, 1]. Slow entries (the homework's loop,
+Keras at batch size 1) are timed on the first ``sample`` training images and scaled to a full
+epoch; per-step cost does not depend on which images are used.
+
+TensorFlow is imported only inside the Keras functions: the rest of the package needs only NumPy.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import homework
+from .network import SIZES, Params, copy_params, evaluate, init_params
+from .training import sgd_minibatch, sgd_per_sample
+
+__all__ = ["Timing", "FLOORS", "keras_model", "time_homework", "time_per_sample", "time_minibatch",
+           "time_keras", "run_benchmark", "check_floors", "format_table"]
+
+
+@dataclass
+class Timing:
+    """One row of the table: seconds for one epoch of 60,000 samples (scaled if timed on fewer)."""
+
+    name: str
+    batch_size: int
+    seconds_per_epoch: float
+    samples_timed: int
+
+
+FLOORS = [
+    # (faster entry, baseline entry, minimum ratio) from the speed issue
+    ("nnscratch per-sample", "homework loop", 6.0),
+    ("nnscratch per-sample", "Keras B=1", 20.0),
+    ("nnscratch minibatch B=32", "Keras B=32", 10.0),
+    ("nnscratch minibatch B=128", "Keras B=128", 10.0),
+]
+
+
+def time_homework(params: Params, x: np.ndarray, y: np.ndarray, sample: int = 6000) -> Timing:
+    """Time :func:`nnscratch.homework.train_epoch` on ``sample`` images; scale to one epoch."""
+    W = [params[f"W{l}"].copy() for l in range(1, 4)]
+    b = [params[f"b{l}"].copy() for l in range(1, 4)]
+    t0 = time.perf_counter()
+    homework.train_epoch(x[:sample], y[:sample], W, b)
+    dt = time.perf_counter() - t0
+    return Timing("homework loop", 1, dt * 60_000 / sample, sample)
+
+
+def time_per_sample(params: Params, x: np.ndarray, y: np.ndarray, sample: int = 60_000) -> Timing:
+    """Time one epoch of :func:`nnscratch.sgd_per_sample` (training only, no evaluation)."""
+    hist = sgd_per_sample(copy_params(params), x[:sample], y[:sample], epochs=1, progress=False)
+    return Timing("nnscratch per-sample", 1, hist.seconds[0] * 60_000 / sample, sample)
+
+
+def time_minibatch(params: Params, x: np.ndarray, y: np.ndarray, batch_size: int,
+                   rng: np.random.Generator, epochs: int = 2) -> Timing:
+    """Median seconds of ``epochs`` epochs of :func:`nnscratch.sgd_minibatch` (shuffled)."""
+    hist = sgd_minibatch(copy_params(params), x, y, epochs=epochs, lr=0.1, batch_size=batch_size,
+                         rng=rng, progress=False)
+    return Timing(f"nnscratch minibatch B={batch_size}", batch_size,
+                  float(np.median(hist.seconds)) * 60_000 / x.shape[0], x.shape[0])
+
+
+def keras_model(params: Params, lr: float = 0.1):
+    """A Keras model of the same architecture, starting from the same weights as ``params``.
+
+    Dense(32, sigmoid) -> Dense(32, sigmoid) -> Dense(10) on logits, sparse categorical
+    cross-entropy from logits, plain SGD: the same computation as ``nnscratch``, in float32.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    layers = [tf.keras.layers.Dense(params["W1"].shape[1], activation="sigmoid"),
+              tf.keras.layers.Dense(params["W2"].shape[1], activation="sigmoid"),
+              tf.keras.layers.Dense(params["W3"].shape[1])]
+    model = tf.keras.Sequential([tf.keras.Input(shape=(params["W1"].shape[0],)), *layers])
+    for l, layer in enumerate(layers, start=1):
+        layer.set_weights([params[f"W{l}"].astype(np.float32), params[f"b{l}"].astype(np.float32)])
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=lr),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+
+
+def time_keras(params: Params, x: np.ndarray, y: np.ndarray, batch_size: int,
+               sample: int = 60_000) -> Timing:
+    """Seconds per epoch of ``model.fit`` at ``batch_size`` after a warm-up (tracing excluded)."""
+    model = keras_model(params)
+    xs, ys = x[:sample].astype(np.float32), y[:sample]
+    model.fit(xs[: 2 * batch_size], ys[: 2 * batch_size], batch_size=batch_size, epochs=1, verbose=0)
+    t0 = time.perf_counter()
+    model.fit(xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=True)
+    dt = time.perf_counter() - t0
+    return Timing(f"Keras B={batch_size}", batch_size, dt * 60_000 / sample, sample)
+
+
+def run_benchmark(x: np.ndarray, y: np.ndarray, *, quick: bool = False, seed: int = 0) -> list[Timing]:
+    """Time every entry once, one after another, in this process.
+
+    Shapes: x (60000, 784) scaled floats, y (60000,). ``quick`` times the slow entries on fewer
+    samples (for the book build); the ratios stay meaningful, only noisier.
+    """
+    rng = np.random.default_rng(seed)
+    params = init_params(rng, SIZES)
+    slow = 2000 if quick else 6000
+    return [
+        time_homework(params, x, y, sample=slow),
+        time_per_sample(params, x, y, sample=20_000 if quick else 60_000),
+        time_minibatch(params, x, y, 32, rng),
+        time_minibatch(params, x, y, 128, rng),
+        time_keras(params, x, y, 1, sample=slow // 2),
+        time_keras(params, x, y, 32, sample=20_000 if quick else 60_000),
+        time_keras(params, x, y, 128),
+    ]
+
+
+def check_floors(rows: list[Timing]) -> list[tuple[str, str, float, float, bool]]:
+    """Each floor as (faster, baseline, measured ratio, required ratio, met?)."""
+    t = {r.name: r.seconds_per_epoch for r in rows}
+    return [(a, b, t[b] / t[a], need, t[b] / t[a] >= need) for a, b, need in FLOORS]
+
+
+def format_table(rows: list[Timing]) -> str:
+    """A plain-text table: seconds per epoch and the speed-up over each baseline."""
+    base = {r.name: r.seconds_per_epoch for r in rows}
+    hw = base["homework loop"]
+    lines = [f"{'implementation':<28}{'s/epoch':>9}{'vs homework':>13}{'vs Keras same B':>17}"]
+    for r in rows:
+        keras = base.get(f"Keras B={r.batch_size}")
+        vs_keras = f"{keras / r.seconds_per_epoch:>16.1f}x" if keras and not r.name.startswith("Keras") else f"{'':>17}"
+        lines.append(f"{r.name:<28}{r.seconds_per_epoch:>9.2f}{hw / r.seconds_per_epoch:>12.1f}x{vs_keras}")
+    return "\n".join(lines)
+
+
+def equal_budget_accuracy(x, y, x_test, y_test, *, epochs: int = 3, batch_size: int = 32,
+                          lr: float = 0.1, seed: int = 0) -> dict[str, float]:
+    """Test accuracy of nnscratch and Keras after the same training: same initial weights, same
+    epochs, batch size and learning rate, plain SGD with shuffling."""
+    rng = np.random.default_rng(seed)
+    params = init_params(rng, SIZES)
+    ours = copy_params(params)
+    sgd_minibatch(ours, x, y, epochs=epochs, lr=lr, batch_size=batch_size, rng=rng, progress=False)
+    model = keras_model(params, lr=lr)
+    model.fit(x.astype(np.float32), y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True)
+    _, keras_acc = model.evaluate(x_test.astype(np.float32), y_test, verbose=0)
+    return {"nnscratch": evaluate(ours, x_test, y_test)[1], "Keras": float(keras_acc)}
+
+
+def main() -> int:  # pragma: no cover - exercised by `make bench`
+    from .data import load_mnist
+
+    x, y, x_test, y_test = load_mnist()
+    rows = run_benchmark(x, y)
+    print(format_table(rows))
+    print()
+    ok = True
+    for a, b, ratio, need, met in check_floors(rows):
+        ok &= met
+        print(f"{'ok  ' if met else 'MISS'} {a} vs {b}: {ratio:.1f}x (floor {need:.0f}x)")
+    acc = equal_budget_accuracy(x, y, x_test, y_test)
+    print(f"\ntest accuracy after 3 epochs of SGD, B=32, lr=0.1, same initial weights: "
+          f"nnscratch {acc['nnscratch']:.4f}, Keras {acc['Keras']:.4f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
