@@ -33,7 +33,7 @@ def setup_book_style() -> None:
             "axes.titlesize": 12,
             "axes.labelsize": 11,
             "legend.frameon": False,
-            "svg.fonttype": "none",
+            "svg.fonttype": "path",          # glyphs as outlines: no font needed in the browser
         }
     )
     try:
