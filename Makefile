@@ -1,6 +1,7 @@
 # The one home of the project's commands.
 #   make book    build the book, every chapter executed, into _build/html (a clean build)
 #   make test    run every test (one of them builds the whole book too)
+#   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make clean   remove the build output (and with it the execution cache)
 # Both book and test create the virtual environment from requirements.txt first, if needed.
 # VENV=/path/to/venv uses another environment (it is created there only if it has no python).
@@ -26,7 +27,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book test clean
+.PHONY: book test bench clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -34,6 +35,9 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m nnscratch.benchmark
 
 clean:
 	rm -rf $(BUILD)

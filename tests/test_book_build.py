@@ -24,7 +24,7 @@ BAD_OUTPUT = ".output.stderr, .output.traceback, .output.error, .system-message,
 
 
 def toc_pages(repo_root: Path) -> list[str]:
-    """Every page named in _toc.yml, as Sphinx docnames (e.g. 'book/intro')."""
+    """Every page named in _toc.yml, as Sphinx docnames (e.g. 'book/preface')."""
     return list(parse_toc_yaml(repo_root / "_toc.yml"))
 
 

@@ -136,3 +136,35 @@ def test_one_epoch_of_homework_sgd_scaled_beats_raw(mnist):
                               x_test=raw.x_test, y_test=raw.y_test, progress=False)
     assert h_scaled.test_acc[-1] >= 0.84
     assert h_raw.test_acc[-1] <= h_scaled.test_acc[-1] - 0.05
+
+
+def test_shuffled_minibatch_equals_a_plain_loop_over_batches():
+    """sgd_minibatch (per-batch gathers) computes what the textbook loop computes."""
+    rng = np.random.default_rng(7)
+    x, y = blobs(rng, n=250, d=12, c=3)
+    start = nn.init_params(rng, (12, 6, 5, 3))
+    fast, plain = nn.copy_params(start), nn.copy_params(start)
+    nn.sgd_minibatch(fast, x, y, epochs=4, lr=0.3, batch_size=16, momentum=0.5,
+                     rng=np.random.default_rng(11), progress=False)
+    order_rng, velocity = np.random.default_rng(11), {k: np.zeros_like(v) for k, v in start.items()}
+    for _ in range(4):
+        order = order_rng.permutation(250)
+        for i in range(0, 250, 16):
+            idx = order[i : i + 16]
+            _, g = nn.loss_and_grads(plain, x[idx], y[idx])
+            for k in plain:
+                velocity[k] = 0.5 * velocity[k] - 0.3 * g[k]
+                plain[k] += velocity[k]
+    for k in start:
+        assert np.max(np.abs(fast[k] - plain[k])) <= 1e-10, k
+
+
+def test_fast_per_sample_equals_plain_loop_on_real_digits(mnist):
+    """1,000 steps on real MNIST (sparse inputs, the case the fast loop is built for)."""
+    start = nn.init_params(np.random.default_rng(3))
+    fast, plain = nn.copy_params(start), nn.copy_params(start)
+    x, y = mnist.x_train[:1000], mnist.y_train[:1000]
+    nn.sgd_per_sample(fast, x, y, epochs=1, progress=False)
+    nn.sgd_per_sample_reference(plain, x, y, steps=1000)
+    for k in start:
+        assert np.max(np.abs(fast[k] - plain[k])) <= 1e-10, k
