@@ -242,10 +242,14 @@ def sgd_minibatch(
     for epoch in range(epochs):
         t0 = time.perf_counter()
         lr_now = lr * lr_decay**epoch
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        xs, ys = (x[order], y[order]) if shuffle else (x, y)       # one gather per epoch
+        order = rng.permutation(n) if shuffle else None
         for j in range(steps):
-            xb, yb = xs[j * batch_size : (j + 1) * batch_size], ys[j * batch_size : (j + 1) * batch_size]
+            batch = slice(j * batch_size, (j + 1) * batch_size)
+            if shuffle:
+                idx = order[batch]                                 # this batch's samples
+                xb, yb = x[idx], y[idx]                            # (B, D), (B,): a small copy
+            else:
+                xb, yb = x[batch], y[batch]                        # views, no copy
             hist.step_loss[epoch * steps + j], grads = loss_and_grads(params, xb, yb)
             for k, g in grads.items():
                 if weight_decay and k[0] == "W":
