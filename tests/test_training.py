@@ -168,3 +168,17 @@ def test_fast_per_sample_equals_plain_loop_on_real_digits(mnist):
     nn.sgd_per_sample_reference(plain, x, y, steps=1000)
     for k in start:
         assert np.max(np.abs(fast[k] - plain[k])) <= 1e-10, k
+
+
+@pytest.mark.parametrize("setting, shown", [("0", False), ("1", True)])
+def test_progress_bar_follows_the_environment(monkeypatch, capsys, setting, shown):
+    """A bar on stderr when asked for (or interactive); nothing at all in the static build (0)."""
+    monkeypatch.setenv("NNSCRATCH_PROGRESS", setting)
+    rng = np.random.default_rng(8)
+    x, y = blobs(rng, n=50)
+    nn.sgd_minibatch(nn.init_params(rng, (20, 4, 3)), x, y, epochs=2, batch_size=10, rng=rng,
+                     label="demo run")
+    err = capsys.readouterr().err
+    assert ("demo run" in err) == shown
+    if not shown:
+        assert err == ""
