@@ -1,0 +1,334 @@
+"""A chapter's launch button opens a notebook that runs: JupyterLab started the way Binder starts
+it, driven in headless Chromium.
+
+Binder builds the repository with repo2docker (`pip install -r requirements.txt`, then the
+`postBuild` script) and opens the path in the launch link, `lab/tree/book/<chapter>.md`. Here
+JupyterLab runs from this environment on 127.0.0.1 with the repository as its root, after the
+repository's own postBuild has written its settings to a fresh Jupyter config folder (Binder's
+~/.jupyter). For every notebook chapter in _toc.yml the test opens the launch link's path, checks
+that JupyterLab shows a notebook (not a text editor), runs all cells from the command palette as
+a reader would, and checks that no cell failed and that the figures show. Progress bars (tqdm
+writes them to stderr) are fine; tracebacks are not. A screenshot of each chapter goes to
+<build>/screenshots/binder/.
+
+Test-only settings, in a second config folder: autosave off (so the test never writes a chapter)
+and no news or update checks. test_without_postbuild_a_chapter_opens_as_text shows that the
+repository's postBuild is what makes a chapter open as a notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+import browser
+from conftest import BOOK_BUILD_TIMEOUT, REPO_ROOT, book_env
+from test_book_build import is_notebook, source_of, toc_pages
+
+CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, d))]
+
+LAB_START_TIMEOUT = 120   # seconds for JupyterLab to answer
+OPEN_TIMEOUT = 90         # for a chapter to open and its kernel to be ready
+RUN_TIMEOUT = 420         # for all of a chapter's cells to run
+
+TEST_SETTINGS = {
+    "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                     "checkForUpdates": False},
+}
+
+
+def on_the_book(test):
+    # The launch path comes from the built book, so the first of these tests may wait for the build.
+    return pytest.mark.book(pytest.mark.timeout(BOOK_BUILD_TIMEOUT + 900)(test))
+
+
+# --------------------------------------------------------------------------------------------
+# JupyterLab
+
+
+@dataclass
+class Lab:
+    url: str          # http://127.0.0.1:<port>/
+    token: str
+    workspaces: Path
+    log: Path
+
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(self.url + path, method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def reset(self) -> None:
+        """Shut down every kernel and forget the open tabs, as a fresh Binder would have."""
+        for session in self.api("api/sessions"):
+            self.api(f"api/sessions/{session['id']}", method="DELETE")
+        for kernel in self.api("api/kernels"):
+            self.api(f"api/kernels/{kernel['id']}", method="DELETE")
+        for workspace in self.workspaces.glob("*"):
+            workspace.unlink()
+
+
+def lab_environment(tmp: Path, postbuild: bool) -> dict[str, str]:
+    """The environment of a Binder session: this venv first on PATH, a fresh Jupyter config
+    folder (written by postBuild when asked), and no NNSCRATCH_PROGRESS (readers see progress)."""
+    config, extra = tmp / "jupyter-config", tmp / "test-settings"
+    (extra / "labconfig").mkdir(parents=True)
+    (extra / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(TEST_SETTINGS))
+    config.mkdir()
+    env = book_env()
+    env.pop("NNSCRATCH_PROGRESS", None)
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_CONFIG_PATH=str(extra),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+    )
+    if postbuild:
+        subprocess.run([str(REPO_ROOT / "postBuild")], cwd=REPO_ROOT, env=env, check=True,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    return env
+
+
+@contextlib.contextmanager
+def jupyterlab(tmp: Path, postbuild: bool) -> Iterator[Lab]:
+    env = lab_environment(tmp, postbuild)
+    port, token = browser.free_port(), secrets.token_hex(24)
+    log = tmp / "jupyterlab.log"
+    cmd = [str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser", "--allow-root",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPO_ROOT}",
+           # Not a Binder setting: the checkpoint JupyterLab saves on opening a file goes here,
+           # not into book/.ipynb_checkpoints.
+           f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT)
+    lab = Lab(f"http://127.0.0.1:{port}/", token, tmp / "workspaces", log)
+    try:
+        deadline = time.monotonic() + LAB_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+            try:
+                lab.api("api/status")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield lab
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with jupyterlab(tmp_path_factory.mktemp("binder"), postbuild=True) as server:
+        yield server
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+
+
+def launch_path(html: Path, docname: str) -> str:
+    """The path the chapter's Binder launch button opens (its `urlpath`), e.g. lab/tree/book/x.md."""
+    soup = BeautifulSoup((html / f"{docname}.html").read_text(encoding="utf8"), "html.parser")
+    links = [a["href"] for a in soup.select('a[href*="mybinder.org"]')]
+    assert links, f"{docname}: no Binder launch button"
+    paths = parse_qs(urlsplit(links[0]).query).get("urlpath")
+    assert paths, f"{docname}: the launch link names no urlpath: {links[0]}"
+    return paths[0]
+
+
+def figures_made_by_code(html: Path, docname: str) -> int:
+    """Images on the built page that the chapter's cells drew (named by a content hash)."""
+    soup = BeautifulSoup((html / f"{docname}.html").read_text(encoding="utf8"), "html.parser")
+    return sum(bool(re.fullmatch(r"[0-9a-f]{64}", Path(urlsplit(img["src"]).path).stem))
+               for img in soup.select("article.bd-article img"))
+
+
+STATE = """
+const panel = document.querySelector('.jp-MainAreaWidget.jp-NotebookPanel:not(.lm-mod-hidden)');
+const dialog = document.querySelector('.jp-Dialog');
+return {
+  title: document.title,
+  notebook: !!panel,
+  editor: !!document.querySelector('.jp-FileEditor:not(.lm-mod-hidden)'),
+  dialog: dialog ? dialog.textContent.trim().slice(0, 300) : null,
+  status: panel ? [...panel.querySelectorAll('.jp-Notebook-ExecutionIndicator')]
+      .map(e => e.getAttribute('data-status')).join() : null,
+  prompts: panel ? [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+      .map(e => e.textContent.trim()) : [],
+};
+"""
+
+OUTPUTS = """
+const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+const text = e => e.textContent.trim();
+return {
+  errors: [...panel.querySelectorAll(
+      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], ' +
+      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], ' +
+      '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]')].map(text),
+  figures: panel.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg').length,
+};
+"""
+
+# A traceback, or an exception's name, in an error or stderr output. A progress bar is neither.
+FAILURE = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception)\b")
+
+
+def open_chapter(d, lab: Lab, path: str) -> dict:
+    d.get(f"{lab.url}{path}?token={lab.token}")
+
+    def opened():
+        state = d.execute_script(STATE)
+        if state["dialog"]:
+            pytest.fail(f"{path}: JupyterLab shows a dialog: {state['dialog']}", pytrace=False)
+        return state if state["notebook"] or state["editor"] else None
+
+    return browser.wait_until(opened, OPEN_TIMEOUT, what=f"{path} to open")
+
+
+def run_all_cells(d) -> None:
+    """Run all cells from the command palette (Ctrl+Shift+C, as a reader would)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    d.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").click()
+    (ActionChains(d).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys("c")
+     .key_up(Keys.SHIFT).key_up(Keys.CONTROL).perform())
+    palette = browser.wait_until(
+        lambda: d.find_elements(By.CSS_SELECTOR, ".lm-CommandPalette-input"), 20,
+        what="the command palette")[0]
+    palette.send_keys("Run All Cells")
+
+    def chosen():
+        active = d.find_elements(By.CSS_SELECTOR, ".lm-CommandPalette-item.lm-mod-active "
+                                                  ".lm-CommandPalette-itemLabel")
+        return active and active[0].text.strip() == "Run All Cells"
+
+    browser.wait_until(chosen, 20, what="'Run All Cells' in the command palette")
+    palette.send_keys(Keys.ENTER)
+
+
+def wait_for_the_run(d, path: str) -> dict:
+    """Wait until no cell is queued or running and the kernel is idle, twice in a row."""
+    started = time.monotonic()
+    calm = 0
+    while True:
+        time.sleep(1.0)
+        state = d.execute_script(STATE)
+        if state["dialog"]:
+            pytest.fail(f"{path}: JupyterLab shows a dialog: {state['dialog']}", pytrace=False)
+        busy = any("*" in p for p in state["prompts"]) or state["status"] != "idle"
+        calm = 0 if busy else calm + 1
+        if calm >= 2 and time.monotonic() - started > 3:
+            return state
+        if time.monotonic() - started > RUN_TIMEOUT:
+            pytest.fail(f"{path}: cells still running after {RUN_TIMEOUT} s: {state['prompts']}",
+                        pytrace=False)
+
+
+def hashes(paths: list[Path]) -> dict[str, str]:
+    return {p.as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+# --------------------------------------------------------------------------------------------
+# The tests
+
+
+def test_binder_files_are_at_the_root(repo_root: Path) -> None:
+    """repo2docker reads its files from binder/ if that folder exists, and then ignores the
+    root; here everything is at the root."""
+    assert not (repo_root / "binder").exists() and not (repo_root / ".binder").exists()
+    assert (repo_root / "runtime.txt").read_text().strip() == "python-3.11"
+    assert os.access(repo_root / "postBuild", os.X_OK)
+    assert "-e ./code" in (repo_root / "requirements.txt").read_text().splitlines()
+
+
+@on_the_book
+def test_without_postbuild_a_chapter_opens_as_text(built_book: Path, tmp_path: Path) -> None:
+    """The control: with JupyterLab's defaults a MyST chapter opens in the text editor, so the
+    notebook that test_chapter_runs_in_jupyterlab sees is postBuild's doing."""
+    if not CHAPTERS:
+        pytest.skip("no notebook chapters in _toc.yml yet")
+    path = launch_path(built_book, CHAPTERS[0])
+    with jupyterlab(tmp_path, postbuild=False) as server, browser.chromium(1280, 900) as d:
+        state = open_chapter(d, server, path)
+        assert state["editor"] and not state["notebook"], state
+
+
+@on_the_book
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_runs_in_jupyterlab(built_book: Path, lab: Lab, docname: str) -> None:
+    path = launch_path(built_book, docname)
+    assert path == f"lab/tree/{source_of(REPO_ROOT, docname).relative_to(REPO_ROOT).as_posix()}"
+    sources = sorted((REPO_ROOT / "book").glob("*.md"))
+    before = hashes(sources)
+    shots = built_book.parent / "screenshots" / "binder"
+    lab.reset()
+    with browser.chromium(1280, 900) as d:
+        try:
+            state = open_chapter(d, lab, path)
+            assert state["notebook"] and not state["editor"], (
+                f"{path} opened as text, not as a notebook (postBuild's default viewer): {state}")
+            browser.wait_until(lambda: d.execute_script(STATE)["status"] == "idle",
+                               OPEN_TIMEOUT, what=f"{path}: the kernel to start")
+            run_all_cells(d)
+            state = wait_for_the_run(d, path)
+            outputs = d.execute_script(OUTPUTS)
+        finally:
+            shots.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(Exception):  # a screenshot is a courtesy: never mask a failure
+                d.execute_script("const f = document.querySelector('.jp-OutputArea-output img');"
+                                 "if (f) f.scrollIntoView({block: 'center'});")
+                d.get_screenshot_as_file(str(shots / f"{docname.replace('/', '__')}.png"))
+    lab.reset()
+
+    assert state["prompts"], f"{path}: no code cells in the notebook"
+    not_run = [i for i, p in enumerate(state["prompts"], 1) if not re.search(r"\[\d+\]", p)]
+    failures = [e[:600] for e in outputs["errors"] if FAILURE.search(e)]
+    assert not failures, f"{path}: cells failed:\n" + "\n---\n".join(failures)
+    assert not not_run, f"{path}: code cells not run: {not_run} of {len(state['prompts'])}"
+    drawn = figures_made_by_code(built_book, docname)
+    assert outputs["figures"] >= min(drawn, 1), (
+        f"{path}: the built page has {drawn} figure(s) drawn by the chapter's code, but JupyterLab "
+        "shows none: a figure that is only glued with display=False appears only in the book. "
+        "glue it with display on and tag its cell remove-output, so Binder shows it too.")
+    assert hashes(sources) == before, "JupyterLab changed a chapter's source"
+
+
+def test_failures_are_told_from_progress_bars() -> None:
+    """The error check flags tracebacks and exceptions, not tqdm's bars on stderr."""
+    assert FAILURE.search("ValueError                                Traceback (most recent")
+    assert FAILURE.search("ZeroDivisionError: division by zero")
+    assert not FAILURE.search("epochs: 100%|██████████| 5/5 [00:03<00:00, 1.52it/s, loss=0.2]")
+    assert not FAILURE.search("training error 2.3% after 3 epochs")
