@@ -2,7 +2,9 @@
 #   make book    build the book, every chapter executed, into _build/html (a clean build)
 #   make test    run every test (one of them builds the whole book too)
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
-#   make clean   remove the build output (and with it the execution cache)
+#   make student build the student edition (no solutions) into _build/student/_build/html
+#   make handouts write one notebook per chapter, without solutions, into handouts/
+#   make clean   remove the build output (and with it the execution cache) and the handouts
 # Both book and test create the virtual environment from requirements.txt first, if needed.
 # VENV=/path/to/venv uses another environment (it is created there only if it has no python).
 
@@ -27,7 +29,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book test bench clean
+.PHONY: book test bench student handouts clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -39,8 +41,18 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m nnscratch.benchmark
 
+# The book without its solutions (tools/editions.py), beside the full edition in _build. It uses
+# make book's execution cache, so after a make book no chapter runs again. (make book starts by
+# removing _build, the student edition with it: run make student after make book.)
+student: $(STAMP)
+	$(PY) tools/editions.py student --out $(BUILD)/student --cache $(BUILD)/.jupyter_cache
+
+handouts: $(STAMP)
+	rm -rf handouts
+	$(PY) tools/editions.py handouts --out handouts
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) handouts
 
 # The environment, rebuilt when requirements.txt or the package's metadata change. The last step
 # builds matplotlib's font cache once here: the notice it prints on first use goes to stderr, and

@@ -12,6 +12,8 @@ chapter it is derived:
 - ``training``: per-sample and minibatch SGD (chapters *Training* and *Minibatches*)
 - ``gradcheck``: finite-difference gradient checks
 - ``plotting``: training curves, digit grids, confusion matrices
+- ``checks``: automatic feedback for the exercises, e.g. ``check_sigmoid(my_sigmoid)``
+- ``exercises``: reading the book's exercises from the chapter sources (for instructors)
 
 Shapes everywhere: N samples, D=784 inputs, H=32 hidden units, C=10 classes; a batch is rows.
 """
@@ -34,6 +36,25 @@ from .network import (
     predict,
 )
 from .training import History, TrainingDiverged, sgd_minibatch, sgd_per_sample, sgd_per_sample_reference
+from .checks import (
+    CheckResult,
+    check_backward,
+    check_batches,
+    check_class_means,
+    check_confident_mistakes,
+    check_cross_entropy,
+    check_cross_entropy_grad,
+    check_forward,
+    check_grad_check,
+    check_init,
+    check_momentum_step,
+    check_scale,
+    check_sgd_step,
+    check_sigmoid,
+    check_sigmoid_prime,
+    check_softmax,
+    check_validation_split,
+)
 from .plotting import confusion_matrix, plot_confusion, plot_curves, setup_book_style, show_digits, smooth
 
 try:  # the loader lives in its own module, written alongside

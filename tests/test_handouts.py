@@ -1,0 +1,123 @@
+"""The handout notebooks (`make handouts`): one per chapter with exercises, no solution text, each
+exercise followed by its starter as a code cell, and every handout runs from top to bottom (the
+unanswered starters included: their checks report "not answered yet", they do not fail).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import BOOK_BUILD_TIMEOUT, REPO_ROOT, book_env
+from nnscratch.exercises import book_chapters, exercise_numbers, read_exercises
+from solution_text import files_containing, solution_markers
+
+EXECUTION_TIMEOUT = 600  # seconds per cell, as generous as the book build's
+
+
+@pytest.fixture(scope="session")
+def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Write the handouts once, as `make handouts` does; chapter -> notebook path."""
+    out = tmp_path_factory.mktemp("handouts")
+    subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "editions.py"), "handouts",
+                    "--out", str(out)], cwd=REPO_ROOT, check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    return {p.stem: p for p in sorted(out.glob("*.ipynb"))}
+
+
+def chapters_with_exercises() -> dict[str, Path]:
+    return {p.stem: p for p in book_chapters(REPO_ROOT)
+            if p.suffix == ".md" and p.exists() and read_exercises(p)}
+
+
+def test_one_handout_per_chapter_with_exercises(handouts: dict[str, Path]) -> None:
+    assert set(handouts) == set(chapters_with_exercises())
+
+
+def test_handouts_hold_no_solution_text(handouts: dict[str, Path]) -> None:
+    markers = [m for ms in solution_markers(REPO_ROOT).values() for m in ms]
+    folder = next(iter(handouts.values())).parent
+    leaked = {m: files for m, files in files_containing(folder, markers).items() if files}
+    assert not leaked, f"solution text in the handouts: {leaked}"
+    for path in handouts.values():
+        text = path.read_text(encoding="utf8")
+        assert "{solution" not in text and "Solution to" not in text, path.name
+
+
+def test_each_exercise_is_a_titled_cell_followed_by_its_starter(handouts: dict[str, Path]) -> None:
+    numbers = exercise_numbers(REPO_ROOT)
+    for chapter, source in chapters_with_exercises().items():
+        nb = nbformat.read(handouts[chapter], as_version=4)
+        assert nb.metadata.kernelspec.name == "python3"
+        assert all(not c.outputs and c.execution_count is None
+                   for c in nb.cells if c.cell_type == "code")
+        for ex in read_exercises(source):
+            title = f"**Exercise {numbers[ex.label]}**"
+            where = [i for i, c in enumerate(nb.cells)
+                     if c.cell_type == "markdown" and c.source.startswith(title)]
+            assert len(where) == 1, f"{chapter}: {title} ({ex.label}) appears {len(where)} times"
+            cell = nb.cells[where[0]]
+            assert "```python" not in cell.source, f"{ex.label}: starter left in the text"
+            if ex.starter:
+                starter = nb.cells[where[0] + 1]
+                assert starter.cell_type == "code", f"{ex.label}: no code cell after the exercise"
+                assert starter.source.strip() == ex.starter.strip()
+
+
+# Each handout runs in its own process (nbclient in threads leaves event loops behind), in a fresh
+# kernel whose working folder is book/, as in the book build.
+RUNNER = """
+import sys, time, nbformat
+from nbclient import NotebookClient
+source, executed, cwd, timeout = sys.argv[1:5]
+nb = nbformat.read(source, as_version=4)
+start = time.perf_counter()
+NotebookClient(nb, timeout=int(timeout), kernel_name="python3",
+               resources={"metadata": {"path": cwd}}).execute()
+nbformat.write(nb, executed)
+print(f"{time.perf_counter() - start:.0f}")
+"""
+
+
+@pytest.mark.book
+@pytest.mark.timeout(2 * BOOK_BUILD_TIMEOUT)
+def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Path) -> None:
+    """Run every handout in a fresh kernel (two at a time); no cell may fail or write stderr."""
+    start, queue, running, results = time.perf_counter(), list(handouts.items()), {}, {}
+    while queue or running:
+        while queue and len(running) < 2:
+            chapter, path = queue.pop(0)
+            executed, log = tmp_path / path.name, tmp_path / f"{chapter}.log"
+            with log.open("w") as sink:                    # a file, not a pipe: never blocks
+                running[chapter] = (executed, log, subprocess.Popen(
+                    [sys.executable, "-c", RUNNER, str(path), str(executed),
+                     str(REPO_ROOT / "book"), str(EXECUTION_TIMEOUT)],
+                    env=book_env(), stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT))
+        time.sleep(0.5)
+        for chapter, (executed, log, proc) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[chapter]
+            output = log.read_text()
+            assert proc.returncode == 0, f"{chapter}: the handout failed to run:\n{output[-3000:]}"
+            seconds = output.strip().splitlines()[-1]
+            results[chapter] = (nbformat.read(executed, as_version=4), seconds)
+    print(f"\nhandouts executed in {time.perf_counter() - start:.0f} s: "
+          + ", ".join(f"{c} {s} s" for c, (_, s) in sorted(results.items())))
+    for chapter, (nb, _) in results.items():
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                assert out.output_type != "error", f"{chapter}: {out.get('ename')}: {out.get('evalue')}"
+                assert out.get("name") != "stderr", f"{chapter}: stderr {out.get('text', '')[:300]}"
+        starters = [c for c in nb.cells if c.cell_type == "code"
+                    and re.search(r"^nn\.check_\w+\(", c.source, re.MULTILINE)]
+        assert starters, f"{chapter}: no starter cells"
+        for cell in starters:
+            shown = "".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+            assert "not answered yet" in shown, f"{chapter}: {cell.source!r} showed {shown!r}"
