@@ -1,5 +1,6 @@
 # The one home of the project's commands.
 #   make book    build the book, every chapter executed, into _build/html (a clean build)
+#   make rebuild the same, reusing the execution cache (chapters re-run when they or the package change)
 #   make test    run every test (one of them builds the whole book too)
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make student build the student edition (no solutions) into _build/student/_build/html
@@ -29,10 +30,15 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book test bench student handouts clean
+.PHONY: book rebuild test bench student handouts clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# The same build without starting from scratch: a chapter re-executes only when its code cells or
+# the nnscratch package changed (book/_ext/package_watch.py); otherwise its cached outputs are used.
+rebuild: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP)
