@@ -432,12 +432,15 @@ class _Terminal:
 @pytest.mark.parametrize("progress, tty, env, shown", [
     (True, False, "0", True),    # asked for explicitly
     (False, True, "1", False),   # refused explicitly
-    (None, True, "1", True),     # auto, interactive terminal
-    (None, True, "0", False),    # auto, switched off by NNSCRATCH_PROGRESS=0
-    (None, False, "1", False),   # auto, not a terminal (static book build, CI logs)
+    (None, True, "", True),      # auto, interactive terminal
+    (None, True, "0", False),    # auto, switched off by NNSCRATCH_PROGRESS=0 (the static build)
+    (None, False, "1", True),    # switched on by NNSCRATCH_PROGRESS=1
+    (None, False, "", False),    # auto, neither a terminal nor a Jupyter kernel (CI logs)
 ])
 def test_progress_bar_only_when_asked_or_interactive(monkeypatch, progress, tty, env, shown):
+    """The loader follows the package's one rule for progress bars (nnscratch.progress)."""
     monkeypatch.setenv("NNSCRATCH_PROGRESS", env)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     if tty:
         monkeypatch.setattr(sys, "stderr", _Terminal())
     assert data._show_progress(progress) is shown

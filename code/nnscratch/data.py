@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -51,6 +50,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from .progress import progress_enabled
 
 __all__ = [
     "ARRAY_SHA256",
@@ -175,11 +176,8 @@ def find_mnist(path: str | os.PathLike | None = None, *, download: bool = True) 
 
 
 def _show_progress(progress: bool | None) -> bool:
-    """Decide whether to draw a progress bar: yes if asked, else only in a terminal."""
-    if progress is not None:
-        return progress
-    isatty = getattr(sys.stderr, "isatty", None)
-    return bool(isatty and isatty()) and os.environ.get("NNSCRATCH_PROGRESS") != "0"
+    """Decide whether to draw a progress bar, by the package's one rule (``progress.py``)."""
+    return progress_enabled(progress)
 
 
 def _progress_bar(progress: bool | None, total: int | None, desc: str):
@@ -221,8 +219,9 @@ def download_mnist(
     half-written ``mnist.npz``, and an existing ``dest`` is left untouched.
 
     ``progress``: True draws a tqdm bar (if tqdm is installed), False draws
-    none, None (the default) draws one only when stderr is a terminal and
-    ``NNSCRATCH_PROGRESS`` is not "0", so the static book build stays quiet.
+    none, None (the default) follows the package's rule (``nnscratch.progress``):
+    on in a terminal or a Jupyter kernel, off with ``NNSCRATCH_PROGRESS=0`` (the
+    static book build), on with ``NNSCRATCH_PROGRESS=1``.
     """
     dest = _keras_cache_file() if dest is None else Path(dest)
     fix = (f"Download {url} by hand and save it as {dest}, or set {ENV_VAR} to a folder "
