@@ -182,3 +182,65 @@ def test_progress_bar_follows_the_environment(monkeypatch, capsys, setting, show
     assert ("demo run" in err) == shown
     if not shown:
         assert err == ""
+
+
+def test_minibatch_options_equal_the_textbook_update():
+    """Momentum, weight decay, lr decay, a short last batch and float32 weights: the fused loop
+    (work arrays, lr folded into dz) matches loss_and_grads plus the update written out."""
+    rng = np.random.default_rng(12)
+    x, y = blobs(rng, n=150, d=16, c=4)              # 150 = 4 batches of 40 minus 10: short last batch
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-5)):
+        start = nn.init_params(np.random.default_rng(13), (16, 7, 5, 4), dtype=dtype)
+        fast, plain = nn.copy_params(start), nn.copy_params(start)
+        kw = dict(lr=0.4, momentum=0.8, lr_decay=0.7, weight_decay=0.01)
+        hist = nn.sgd_minibatch(fast, x, y, epochs=3, batch_size=40, rng=np.random.default_rng(14),
+                                progress=False, **kw)
+        order_rng = np.random.default_rng(14)
+        velocity = {k: np.zeros_like(v) for k, v in start.items()}
+        losses = []
+        for epoch in range(3):
+            lr_now = kw["lr"] * kw["lr_decay"] ** epoch
+            order = order_rng.permutation(150)
+            for i in range(0, 150, 40):
+                idx = order[i : i + 40]
+                loss, g = nn.loss_and_grads(plain, x[idx], y[idx])
+                losses.append(loss)
+                for k in plain:
+                    if k[0] == "W":
+                        g[k] = g[k] + kw["weight_decay"] * plain[k]
+                    velocity[k] = kw["momentum"] * velocity[k] - lr_now * g[k]
+                    plain[k] += velocity[k]
+        assert hist.step_loss.shape == (12,)
+        assert np.max(np.abs(hist.step_loss - np.array(losses))) <= tol
+        for k in start:
+            assert fast[k].dtype == dtype, k
+            assert np.max(np.abs(fast[k] - plain[k])) <= tol, (dtype, k)
+
+
+def test_minibatch_trains_a_network_without_hidden_layer():
+    """softmax regression (sizes (D, C)): the loop has no sigmoid and no da at all."""
+    rng = np.random.default_rng(15)
+    x, y = blobs(rng, n=60, d=8, c=3)
+    start = nn.init_params(rng, (8, 3))
+    a, b = nn.copy_params(start), nn.copy_params(start)
+    nn.sgd_minibatch(a, x, y, epochs=2, lr=0.5, batch_size=60, shuffle=False, progress=False)
+    for _ in range(2):
+        _, g = nn.loss_and_grads(b, x, y)
+        for k in b:
+            b[k] -= 0.5 * g[k]
+    for k in start:
+        assert np.max(np.abs(a[k] - b[k])) <= 1e-12
+    with pytest.raises(ValueError, match="hidden layer.*sgd_minibatch"):
+        nn.sgd_per_sample(nn.copy_params(start), x, y, progress=False)
+
+
+def test_in_place_sigmoid_matches_the_stable_one_and_never_warns():
+    from nnscratch.training import _sigmoid_inplace
+
+    for dtype in (np.float64, np.float32):
+        z = np.array([-np.inf, -1e4, -800.0, -40.0, -3.0, 0.0, 1e-9, 2.5, 40.0, 1e4, np.inf], dtype=dtype)
+        with np.errstate(all="raise"):
+            got = _sigmoid_inplace(z.copy())
+        assert got.dtype == dtype
+        assert np.max(np.abs(got - nn.sigmoid(z))) <= 2 * np.finfo(dtype).eps
+        assert got[0] == 0.0 and got[-1] == 1.0 and got[5] == 0.5

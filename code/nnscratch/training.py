@@ -4,12 +4,15 @@
 Both update ``params`` in place (as the homework does; pass ``copy_params(params)`` to keep the
 original) and return a :class:`History` that the plotting functions take.
 
-The per-sample loop computes exactly what ``loss_and_grads`` on one sample followed by
+The per-sample loop computes what ``loss_and_grads`` on one sample followed by
 ``W -= lr * dW`` computes (:func:`sgd_per_sample_reference` is that plain version, and a test
-checks the two agree to 1e-10), but it is written for speed: each step is a handful of small
+checks the two agree to 1e-10), but it is written for speed: each step is a few dozen small
 NumPy calls, and because about 80 % of MNIST pixels are exactly zero, the first layer only touches
 the rows of W1 whose input pixel is non-zero (the zero rows of the outer product ``x dz^T`` would
-change nothing).
+change nothing). The minibatch loop likewise computes what ``loss_and_grads`` computes, into work
+arrays allocated once. Both fold the learning rate into the gradient of the logits, so everything
+the backward pass computes from it is already a step, and both compute the sigmoid in place
+(:func:`_sigmoid_inplace`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import sigmoid
 from .network import Params, _n_layers, evaluate, loss_and_grads
 from .progress import progress_bar
 
@@ -98,6 +100,21 @@ def _diverged(step_loss: np.ndarray, start: int, steps_per_epoch: int, lr: float
     )
 
 
+def _sigmoid_inplace(z: np.ndarray) -> np.ndarray:
+    """Overwrite ``z`` with ``sigmoid(z)``, using ``sigmoid(z) = (1 + tanh(z / 2)) / 2``.
+
+    Four in-place operations and no temporary array; ``tanh`` never overflows, so this is safe for
+    any input (raw pixels included). It agrees with :func:`nnscratch.sigmoid` to about 1e-16
+    absolutely, but not relatively for tiny values (in float64 it gives exactly 0 once the true
+    value is below about 1e-16); training needs only the absolute accuracy. Returns ``z``.
+    """
+    z *= 0.5
+    np.tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+    return z
+
+
 def sgd_per_sample(
     params: Params,
     x: np.ndarray,
@@ -119,50 +136,61 @@ def sgd_per_sample(
     x, y = np.asarray(x), np.asarray(y)
     _check_data(params, x, y, lr)
     L = _n_layers(params)
+    if L < 2:
+        raise ValueError("sgd_per_sample needs at least one hidden layer; for a network without "
+                         "one use sgd_minibatch(..., batch_size=1, shuffle=False)")
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]    # views: updating them updates params
     bs = [params[f"b{l}"] for l in range(1, L + 1)]
+    W1, b1 = Ws[0], bs[0]
     n = x.shape[0]
     # The non-zero pixels of each sample, found once: the first layer only needs those rows of W1.
     rows, cols = np.nonzero(x)
     splits = np.cumsum(np.bincount(rows, minlength=n))[:-1]
-    cols_of = np.split(cols, splits)
-    vals_of = np.split(x[rows, cols], splits)
+    cols_of = np.split(cols, splits)                   # cols_of[i]: pixel indices (nnz,)
+    vals_of = np.split(x[rows, cols], splits)          # vals_of[i]: their values (nnz,)
     y_list = y.tolist()
+    acts = [None] * (L - 1)                            # a_1 .. a_{L-1} of the current sample
 
     hist = History(label, lr, 1, n, step_loss=np.empty(epochs * n, dtype=np.float64))
     hist._record(params, x, y, x_test, y_test)
-    W1 = Ws[0]
     bar = progress_bar(epochs * n, label, progress)
     for epoch in range(epochs):
         t0 = time.perf_counter()
         for i in range(n):
             nz, xv, target = cols_of[i], vals_of[i], y_list[i]
             # forward: the first layer uses only the rows of W1 with a non-zero input
-            W1_nz = W1[nz]                                         # (nnz, H)
-            a = sigmoid(xv @ W1_nz + bs[0])                        # (H,)
-            acts = [a]
+            W1_nz = W1.take(nz, axis=0)                            # (nnz, H), a copy
+            z = np.dot(xv, W1_nz)                                  # (H,) = x @ W1
+            z += b1
+            a = acts[0] = _sigmoid_inplace(z)
             for l in range(1, L - 1):
-                a = sigmoid(a @ Ws[l] + bs[l])
-                acts.append(a)
-            z = a @ Ws[-1] + bs[-1]                                # (C,) logits
-            # loss and dL/dz = softmax(z) - onehot(y), from one shifted exponential
-            m = z.max()
-            e = np.exp(z - m)
-            s = e.sum()
-            hist.step_loss[epoch * n + i] = math.log(s) + m - z[target]
-            dz = e / s
-            dz[target] -= 1.0
-            # backward: each layer's gradient uses the old weights, then the layer is updated
+                z = np.dot(a, Ws[l])
+                z += bs[l]
+                a = acts[l] = _sigmoid_inplace(z)
+            z = np.dot(a, Ws[-1])                                  # (C,) logits
+            z += bs[-1]
+            # loss and lr * dL/dz = lr * (softmax(z) - onehot(y)), from one shifted exponential
+            z -= z.max()
+            z_target = z[target]
+            np.exp(z, out=z)
+            s = z.sum()
+            hist.step_loss[epoch * n + i] = math.log(s) - z_target
+            dz = z
+            dz *= lr / s                                           # lr * softmax
+            dz[target] -= lr
+            # backward: each layer's gradient uses the old weights, then the layer is updated.
+            # dz already carries the factor lr, so every step below is lr * gradient.
             for l in range(L - 1, 0, -1):
                 a_in = acts[l - 1]                                 # (H,)
-                da = Ws[l] @ dz                                    # (H,) = dz @ W^T, old W
-                step = lr * dz                                     # lr * db
-                Ws[l] -= a_in[:, None] * step                      # lr * dW, dW = a_in dz^T
-                bs[l] -= step
-                dz = da * a_in * (1.0 - a_in)                      # through the sigmoid
-            step = lr * dz
-            W1[nz] = W1_nz - xv[:, None] * step                    # only rows with x_i != 0 change
-            bs[0] -= step
+                da = np.dot(Ws[l], dz)                             # (H,) = dz @ W^T, old W
+                Ws[l] -= np.dot(a_in[:, None], dz[None, :])        # lr * dW = lr * a_in dz^T
+                bs[l] -= dz
+                da *= a_in
+                da *= 1.0 - a_in                                   # through the sigmoid
+                dz = da
+            W1_nz -= np.dot(xv[:, None], dz[None, :])              # only rows with x_i != 0 change
+            W1[nz] = W1_nz
+            b1 -= dz
             if i % 2000 == 1999:
                 bar.update(2000)
         hist.seconds.append(time.perf_counter() - t0)
@@ -221,6 +249,9 @@ def sgd_minibatch(
     ``weight_decay * W`` to the gradient of every weight matrix (an L2 penalty
     ``weight_decay / 2 * sum W**2`` on the loss; biases are not penalised; ``step_loss`` records
     the cross-entropy alone). Updates ``params`` in place.
+
+    Each step is ``loss_and_grads`` followed by the update, written out as one loop over
+    arrays allocated once (a test checks it against ``loss_and_grads``).
     """
     x, y = np.asarray(x), np.asarray(y)
     _check_data(params, x, y, lr)
@@ -232,12 +263,22 @@ def sgd_minibatch(
         raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
     if not (0.0 < lr_decay <= 1.0 and weight_decay >= 0.0):
         raise ValueError(f"need 0 < lr_decay <= 1 and weight_decay >= 0, got {lr_decay}, {weight_decay}")
+    L = _n_layers(params)
+    Ws = [params[f"W{l}"] for l in range(1, L + 1)]    # views: updating them updates params
+    bs = [params[f"b{l}"] for l in range(1, L + 1)]
     n = x.shape[0]
     steps = -(-n // batch_size)
     label = label or f"minibatch SGD (B={batch_size}, lr={lr})"
     hist = History(label, lr, batch_size, steps, step_loss=np.empty(epochs * steps))
     hist._record(params, x, y, x_test, y_test)
-    velocity = {k: np.zeros_like(v) for k, v in params.items()}
+    # Work arrays for one batch, allocated once; every step computes into them.
+    B, dtype = min(batch_size, n), np.result_type(x, *Ws)
+    outs = [np.empty((B, W.shape[1]), dtype) for W in Ws]         # z_l, then a_l in place
+    d_outs = [np.empty((B, W.shape[1]), dtype) for W in Ws[:-1]]  # dL/da_l, then dL/dz_l
+    dWs = [np.empty(W.shape, dtype) for W in Ws]
+    vWs = [np.zeros_like(W) for W in Ws]                          # momentum's velocities
+    vbs = [np.zeros_like(b) for b in bs]
+    all_rows = np.arange(B)
     bar = progress_bar(epochs * steps, label, progress)
     for epoch in range(epochs):
         t0 = time.perf_counter()
@@ -247,20 +288,49 @@ def sgd_minibatch(
             batch = slice(j * batch_size, (j + 1) * batch_size)
             if shuffle:
                 idx = order[batch]                                 # this batch's samples
-                xb, yb = x[idx], y[idx]                            # (B, D), (B,): a small copy
+                xb, yb = x[idx], y[idx]                            # (m, D), (m,): a small copy
             else:
                 xb, yb = x[batch], y[batch]                        # views, no copy
-            hist.step_loss[epoch * steps + j], grads = loss_and_grads(params, xb, yb)
-            for k, g in grads.items():
-                if weight_decay and k[0] == "W":
-                    g += weight_decay * params[k]
+            m, rows = len(yb), all_rows[: len(yb)]
+            # forward: a_0 = x, z_l = a_{l-1} @ W_l + b_l, a_l = sigmoid(z_l); z_L are the logits
+            a = [xb] + [out[:m] for out in outs]                   # a[l]: (m, n_l)
+            for l in range(L):
+                np.matmul(a[l], Ws[l], out=a[l + 1])
+                a[l + 1] += bs[l]
+                if l < L - 1:
+                    _sigmoid_inplace(a[l + 1])
+            # loss, and dz = lr * dL/dz_L = lr * (softmax - onehot) / m, in place of the logits
+            dz = a[L]
+            dz -= dz.max(axis=1, keepdims=True)                    # shift: exp cannot overflow
+            z_target = dz[rows, yb]
+            np.exp(dz, out=dz)
+            s = dz.sum(axis=1)
+            hist.step_loss[epoch * steps + j] = (np.log(s) - z_target).sum() / m
+            dz /= s[:, None]                                       # softmax
+            dz[rows, yb] -= 1.0
+            dz *= lr_now / m
+            # backward, top layer first; dz carries lr, so dW and db below are lr * gradients
+            for l in range(L - 1, -1, -1):
+                np.matmul(a[l].T, dz, out=dWs[l])                  # lr * a_{l-1}^T dz
+                db = dz.sum(axis=0)
+                if l > 0:                                          # gradient for the layer below,
+                    da = np.matmul(dz, Ws[l].T, out=d_outs[l - 1][:m])   # from the old W
+                if weight_decay:
+                    dWs[l] += (lr_now * weight_decay) * Ws[l]
                 if momentum:
-                    v = velocity[k]
-                    v *= momentum
-                    v -= lr_now * g
-                    params[k] += v
+                    vWs[l] *= momentum
+                    vWs[l] -= dWs[l]
+                    Ws[l] += vWs[l]
+                    vbs[l] *= momentum
+                    vbs[l] -= db
+                    bs[l] += vbs[l]
                 else:
-                    params[k] -= lr_now * g
+                    Ws[l] -= dWs[l]
+                    bs[l] -= db
+                if l > 0:
+                    da *= a[l]
+                    da *= 1.0 - a[l]                               # through the sigmoid
+                    dz = da
         bar.update(steps)
         hist.seconds.append(time.perf_counter() - t0)
         if not np.all(np.isfinite(hist.step_loss[epoch * steps : (epoch + 1) * steps])):
