@@ -23,7 +23,8 @@ from .network import SIZES, Params, copy_params, evaluate, init_params
 from .training import sgd_minibatch, sgd_per_sample
 
 __all__ = ["Timing", "FLOORS", "keras_model", "time_homework", "time_per_sample", "time_minibatch",
-           "time_keras", "run_benchmark", "check_floors", "format_table", "equal_budget_accuracy"]
+           "time_keras", "time_products_only", "time_per_sample_products_only", "run_benchmark",
+           "run_bounds", "BOUND_OF", "best_possible", "check_floors", "format_table", "equal_budget_accuracy"]
 
 
 @dataclass
@@ -116,6 +117,91 @@ def time_keras(params: Params, x: np.ndarray, y: np.ndarray, batch_size: int,
     return Timing(f"Keras B={batch_size}", batch_size, min(seconds) * 60_000 / sample, sample)
 
 
+def time_products_only(params: Params, x: np.ndarray, batch_size: int, rng: np.random.Generator,
+                       dtype: type = np.float32) -> Timing:
+    """A lower bound, not a trainer: one epoch of only the matrix products of minibatch SGD.
+
+    Each step gathers its shuffled rows and does the step's eight products (three forward, three
+    dW, two dZ W^T), and nothing else: no bias, sigmoid, softmax or update, so the result is
+    meaningless. No NumPy implementation of the step can be faster than this on the same machine.
+    """
+    Ws = [params[f"W{l}"].astype(dtype) for l in range(1, 4)]
+    xs = x.astype(dtype, copy=False)
+    B = batch_size
+    a1, a2, z = (np.empty((B, W.shape[1]), dtype) for W in Ws)
+    d1, d2 = np.empty_like(a1), np.empty_like(a2)
+    g1, g2, g3 = (np.empty_like(W) for W in Ws)
+    order = rng.permutation(x.shape[0])
+    steps = x.shape[0] // B
+    t0 = time.perf_counter()
+    for j in range(steps):
+        xb = xs[order[j * B:(j + 1) * B]]
+        np.matmul(xb, Ws[0], out=a1)
+        np.matmul(a1, Ws[1], out=a2)
+        np.matmul(a2, Ws[2], out=z)
+        np.matmul(a2.T, z, out=g3)
+        np.matmul(z, Ws[2].T, out=d2)
+        np.matmul(a1.T, d2, out=g2)
+        np.matmul(d2, Ws[1].T, out=d1)
+        np.matmul(xb.T, d1, out=g1)
+    dt = time.perf_counter() - t0
+    return Timing(f"products only B={B} {np.dtype(dtype).name}", B, dt * 60_000 / (steps * B), steps * B)
+
+
+def time_per_sample_products_only(params: Params, x: np.ndarray, sample: int = 60_000) -> Timing:
+    """A lower bound, not a trainer: per-sample SGD's products and nothing else.
+
+    Each step takes W1's rows for the non-zero pixels, does the three forward and two backward
+    vector-matrix products and the three outer products, and writes W1's rows back; no bias,
+    sigmoid, softmax or scaling by the learning rate (the weights are not changed).
+    """
+    W1, W2, W3 = (params[f"W{l}"].copy() for l in range(1, 4))
+    x = x[:sample]
+    rows, cols = np.nonzero(x)
+    splits = np.cumsum(np.bincount(rows, minlength=x.shape[0]))[:-1]
+    cols_of, vals_of = np.split(cols, splits), np.split(x[rows, cols], splits)
+    t0 = time.perf_counter()
+    for nz, xv in zip(cols_of, vals_of):
+        W1_nz = W1.take(nz, axis=0)
+        a1 = np.dot(xv, W1_nz)
+        a2 = np.dot(a1, W2)
+        z = np.dot(a2, W3)
+        d2 = np.dot(W3, z)
+        d1 = np.dot(W2, d2)
+        np.dot(a2[:, None], z[None, :])
+        np.dot(a1[:, None], d2[None, :])
+        np.dot(xv[:, None], d1[None, :])
+        W1[nz] = W1_nz
+    dt = time.perf_counter() - t0
+    return Timing("products only per-sample", 1, dt * 60_000 / x.shape[0], x.shape[0])
+
+
+BOUND_OF = {
+    "nnscratch per-sample": "products only per-sample",
+    "nnscratch minibatch B=32 float32": "products only B=32 float32",
+    "nnscratch minibatch B=128 float32": "products only B=128 float32",
+}
+"""Which products-only lower bound (:func:`run_bounds`) limits each entry that has a floor."""
+
+
+def best_possible(rows: list[Timing], bounds: list[Timing]) -> list[tuple[str, str, float, float]]:
+    """For each floor: (faster, baseline, ratio the floor needs, largest ratio the products-only
+    bound leaves possible on this machine)."""
+    t = {r.name: r.seconds_per_epoch for r in rows}
+    tb = {r.name: r.seconds_per_epoch for r in bounds}
+    return [(a, b, need, t[b] / tb[BOUND_OF[a]]) for a, b, need in FLOORS]
+
+
+def run_bounds(x: np.ndarray, y: np.ndarray, seed: int = 0) -> list[Timing]:
+    """The products-only lower bounds for the three entries whose floors are set against a
+    baseline: per-sample, and minibatch at B=32 and B=128 in float32."""
+    rng = np.random.default_rng(seed)
+    params = init_params(rng, SIZES)
+    return [time_per_sample_products_only(params, x),
+            time_products_only(params, x, 32, rng),
+            time_products_only(params, x, 128, rng)]
+
+
 def run_benchmark(x: np.ndarray, y: np.ndarray, *, quick: bool = False, seed: int = 0) -> list[Timing]:
     """Time every entry once, one after another, in this process.
 
@@ -182,6 +268,13 @@ def main() -> int:  # pragma: no cover - exercised by `make bench`
     for a, b, ratio, need, met in check_floors(rows):
         ok &= met
         print(f"{'ok  ' if met else 'MISS'} {a} vs {b}: {ratio:.1f}x (floor {need:.0f}x)")
+    bounds = run_bounds(x, y)
+    print("\nlower bounds: the same epochs with only their matrix products (and gathers), no "
+          "elementwise work at all;\nno NumPy implementation can beat them on this machine")
+    for r in bounds:
+        print(f"  {r.name:<34}{r.seconds_per_epoch:>8.3f} s/epoch")
+    for a, b, need, most in best_possible(rows, bounds):
+        print(f"  {a} vs {b}: floor {need:.0f}x, at most {most:.1f}x possible")
     acc = equal_budget_accuracy(x, y, x_test, y_test)
     print(f"\ntest accuracy after 3 epochs of SGD, B=32, lr=0.1, same initial weights: "
           f"nnscratch {acc['nnscratch']:.4f}, Keras {acc['Keras']:.4f}")
