@@ -217,18 +217,42 @@ def open_chapter(d, lab: Lab, path: str) -> dict:
 
 
 def run_all_cells(d) -> None:
-    """Run all cells from the command palette (Ctrl+Shift+C, as a reader would)."""
+    """Run all cells from the command palette (Ctrl+Shift+C, as a reader would).
+
+    Right after a notebook opens, JupyterLab may still be settling: the shortcut can be lost, or
+    the palette's input can exist before it accepts keys. So the shortcut is pressed again (up to
+    three times) until a visible palette takes the text."""
+    from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    d.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").click()
-    (ActionChains(d).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys("c")
-     .key_up(Keys.SHIFT).key_up(Keys.CONTROL).perform())
-    palette = browser.wait_until(
-        lambda: d.find_elements(By.CSS_SELECTOR, ".lm-CommandPalette-input"), 20,
-        what="the command palette")[0]
-    palette.send_keys("Run All Cells")
+    def visible_palette():
+        found = [e for e in d.find_elements(By.CSS_SELECTOR, ".lm-CommandPalette-input") if e.is_displayed()]
+        return found[0] if found else None
+
+    palette, problem = None, "no visible command palette"
+    for _ in range(3):
+        d.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").click()
+        (ActionChains(d).key_down(Keys.CONTROL).key_down(Keys.SHIFT).send_keys("c")
+         .key_up(Keys.SHIFT).key_up(Keys.CONTROL).perform())
+        deadline = time.monotonic() + 10
+        while palette is None and time.monotonic() < deadline:
+            candidate = visible_palette()
+            if candidate is not None:
+                try:
+                    candidate.clear()
+                    candidate.send_keys("Run All Cells")
+                    palette = candidate
+                except (ElementNotInteractableException, StaleElementReferenceException) as err:
+                    problem = f"the palette did not take keys: {err.msg}"
+            if palette is None:
+                time.sleep(0.5)
+        if palette is not None:
+            break
+        ActionChains(d).send_keys(Keys.ESCAPE).perform()
+    if palette is None:
+        pytest.fail(f"could not type into JupyterLab's command palette: {problem}", pytrace=False)
 
     def chosen():
         active = d.find_elements(By.CSS_SELECTOR, ".lm-CommandPalette-item.lm-mod-active "
