@@ -272,7 +272,7 @@ def main() -> int:  # pragma: no cover - exercised by `make bench`
     ok = True
     for a, b, ratio, need, met in check_floors(rows):
         ok &= met
-        print(f"{'ok  ' if met else 'MISS'} {a} vs {b}: {ratio:.1f}x (floor {need:.0f}x)")
+        print(f"{'ok  ' if met else 'MISS'} {a} vs {b}: {ratio:.2f}x (floor {need:.0f}x)")
     print("\nlower bounds: the same epochs with only their matrix products (and gathers), no "
           "elementwise work at all;\nno NumPy implementation can beat them on this machine")
     for r in bounds:
