@@ -115,6 +115,17 @@ def _sigmoid_inplace(z: np.ndarray) -> np.ndarray:
     return z
 
 
+def _nonzero_by_row(x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The non-zero entries of each row of x (N, D), found in one pass.
+
+    Returns two lists of N arrays: ``cols_of[i]`` the column indices (nnz_i,) of row i's non-zero
+    entries, in increasing order, and ``vals_of[i]`` their values (nnz_i,).
+    """
+    rows, cols = np.nonzero(x)                         # in row order
+    splits = np.cumsum(np.bincount(rows, minlength=x.shape[0]))[:-1]
+    return np.split(cols, splits), np.split(x[rows, cols], splits)
+
+
 def sgd_per_sample(
     params: Params,
     x: np.ndarray,
@@ -144,10 +155,7 @@ def sgd_per_sample(
     W1, b1 = Ws[0], bs[0]
     n = x.shape[0]
     # The non-zero pixels of each sample, found once: the first layer only needs those rows of W1.
-    rows, cols = np.nonzero(x)
-    splits = np.cumsum(np.bincount(rows, minlength=n))[:-1]
-    cols_of = np.split(cols, splits)                   # cols_of[i]: pixel indices (nnz,)
-    vals_of = np.split(x[rows, cols], splits)          # vals_of[i]: their values (nnz,)
+    cols_of, vals_of = _nonzero_by_row(x)
     y_list = y.tolist()
     acts = [None] * (L - 1)                            # a_1 .. a_{L-1} of the current sample
 
