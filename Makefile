@@ -5,7 +5,11 @@
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make student build the student edition (no solutions) into _build/student/_build/html
 #   make handouts write one notebook per chapter, without solutions, into handouts/
-#   make clean   remove the build output (and with it the execution cache) and the handouts
+#   make assignments  Otter assignments (student notebook + Gradescope autograder zip) into
+#                assignments/: one per chapter, or EXERCISES="label ..." (NAME=...) or CHAPTERS="..."
+#   make grade   grade SUBMISSIONS=folder of notebooks (ASSIGNMENT=assignments/<name>) into
+#                grades/: grades.csv and a feedback file per student (TIMEOUT=s, MEMORY=MiB)
+#   make clean   remove the build output (and with it the execution cache), handouts, assignments
 # Both book and test create the virtual environment from requirements.txt first, if needed.
 # VENV=/path/to/venv uses another environment (it is created there only if it has no python).
 
@@ -30,7 +34,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book rebuild test bench student handouts clean
+.PHONY: book rebuild test bench student handouts assignments grade clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -57,8 +61,27 @@ handouts: $(STAMP)
 	rm -rf handouts
 	$(PY) tools/editions.py handouts --out handouts
 
+# Otter assignments (tools/assignments.py) and grading here, without Docker (tools/grade.py).
+EXERCISES ?=
+CHAPTERS ?=
+NAME ?=
+SUBMISSIONS ?=
+ASSIGNMENT ?=
+GRADES ?= grades
+TIMEOUT ?= 60
+MEMORY ?= 2048
+
+assignments: $(STAMP)
+	$(PY) tools/assignments.py --out assignments --exercises "$(EXERCISES)" \
+	    --chapters "$(CHAPTERS)" --name "$(NAME)"
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade needs SUBMISSIONS=folder (of submitted notebooks)"; exit 2; }
+	$(PY) tools/grade.py "$(SUBMISSIONS)" --out "$(GRADES)" --timeout $(TIMEOUT) \
+	    --memory $(MEMORY) $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
+
 clean:
-	rm -rf $(BUILD) handouts
+	rm -rf $(BUILD) handouts assignments
 
 # The environment, rebuilt when requirements.txt or the package's metadata change. The last step
 # builds matplotlib's font cache once here: the notice it prints on first use goes to stderr, and

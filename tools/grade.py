@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +158,9 @@ def _manual_questions(assignment: Path) -> list[tuple[str, str]]:
 
 def read_assignment(assignment: Path, repo: Path = REPO) -> list[Question]:
     """The assignment's questions with their test cases and points, in the book's order."""
-    from otter.test_files import ExceptionTestFile  # Otter's parser gives the points
+    with warnings.catch_warnings():  # otter 7.0.0's import of ipylab warns (traitlets types)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from otter.test_files import ExceptionTestFile  # Otter's parser gives the points
 
     numbers = exercise_numbers(repo)
     questions = []
@@ -376,6 +379,7 @@ class Guard:
 
     def __init__(self, folders: list[Path]):
         self.folders = [f for f in folders if f.exists()]
+        self.reported: set[Path] = set()
         self.files = {p: p.read_bytes() for f in self.folders
                       for p in ([f] if f.is_file() else sorted(f.rglob("*"))) if p.is_file()}
 
@@ -396,7 +400,8 @@ class Guard:
         for folder in self.folders:
             if folder.is_dir():
                 for path in sorted(folder.rglob("*")):
-                    if path.is_file() and path not in self.files:
+                    if path.is_file() and path not in self.files and path not in self.reported:
+                        self.reported.add(path)
                         undone.append(f"added {path} (not graded; remove it)")
         return undone
 
