@@ -5,6 +5,7 @@
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make student build the student edition (no solutions) into _build/student/_build/html
 #   make handouts write one notebook per chapter, without solutions, into handouts/
+#                (make student and make handouts take EXERCISES="label ..." for a subset)
 #   make assignments  Otter assignments (student notebook + Gradescope autograder zip) into
 #                assignments/: one per chapter, or EXERCISES="label ..." (NAME=...) or CHAPTERS="..."
 #   make grade   grade SUBMISSIONS=folder of notebooks (ASSIGNMENT=assignments/<name>) into
@@ -55,11 +56,12 @@ bench: $(STAMP)
 # make book's execution cache, so after a make book no chapter runs again. (make book starts by
 # removing _build, the student edition with it: run make student after make book.)
 student: $(STAMP)
-	$(PY) tools/editions.py student --out $(BUILD)/student --cache $(BUILD)/.jupyter_cache
+	$(PY) tools/editions.py student --out $(BUILD)/student --cache $(BUILD)/.jupyter_cache \
+	    --exercises "$(EXERCISES)"
 
 handouts: $(STAMP)
 	rm -rf handouts
-	$(PY) tools/editions.py handouts --out handouts
+	$(PY) tools/editions.py handouts --out handouts --exercises "$(EXERCISES)"
 
 # Otter assignments (tools/assignments.py) and grading here, without Docker (tools/grade.py).
 EXERCISES ?=

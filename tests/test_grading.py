@@ -303,3 +303,34 @@ def test_rubrics_shown_in_the_full_edition(built_book):
     assert "Rubric (6 points)" in page
     instructors = (built_book / "book" / "instructors.html").read_text(encoding="utf8")
     assert "training-ex-overshoot" in instructors and "H &gt;= 797" in instructors
+
+
+# ---------------------------------------------------------------------------------------------
+# subsets for the handouts and the student edition (the list make assignments takes)
+
+
+def test_handouts_of_a_subset(tmp_path):
+    import editions
+
+    keep = editions.parse_exercises("sigmoid-ex-my-sigmoid, softmax-ex-jacobian-rank", REPO)
+    written = editions.write_handouts(REPO, tmp_path, keep)
+    assert sorted(p.name for p in written) == ["sigmoid.ipynb", "softmax.ipynb"]
+    text = "\n".join(c.source for c in nbformat.read(tmp_path / "sigmoid.ipynb", 4).cells)
+    assert "`sigmoid-ex-my-sigmoid`" in text and "def my_sigmoid(z):" in text
+    assert "`sigmoid-ex-symmetry`" not in text and "my_sigmoid_prime" not in text
+    with pytest.raises(SystemExit, match="unknown exercise label"):
+        editions.parse_exercises("sigmoid-ex-nope", REPO)
+
+
+def test_student_edition_of_a_subset_keeps_numbers_and_labels(tmp_path):
+    import editions
+    from nnscratch.exercises import read_exercises
+
+    keep = {"sigmoid-ex-my-sigmoid"}
+    staging = editions.stage_student_sources(REPO, tmp_path / "src", None, keep)
+    full = read_exercises(REPO / "book" / "sigmoid.md")
+    subset = read_exercises(staging / "book" / "sigmoid.md")
+    assert [ex.label for ex in subset] == [ex.label for ex in full]      # same numbering
+    for ex in subset:
+        assert ex.solution is None
+        assert (editions.NOT_ASSIGNED in ex.text) == (ex.label not in keep)

@@ -1,7 +1,8 @@
 """The book without its solutions: the student edition (a website) and handout notebooks.
 
     python tools/editions.py student  [--out _build/student] [--cache _build/.jupyter_cache]
-    python tools/editions.py handouts [--out handouts]
+                                      [--exercises "LABEL ..."]
+    python tools/editions.py handouts [--out handouts] [--exercises "LABEL ..."]
 
 The Makefile runs both (`make student`, `make handouts`); this script is build tooling, not part
 of the published book or of the `nnscratch` package.
@@ -23,6 +24,11 @@ handouts
     ("Exercise 3.2"), followed by a code cell with its starter (the function to write and the
     call of its check), outputs empty, kernel python3. Included package source
     ({literalinclude} with :pyobject:) is inlined, since a notebook cannot include files.
+
+--exercises (make student/handouts EXERCISES="...", the list make assignments takes)
+    Only the exercises named. Handouts: only the chapters holding one, and in them only those
+    exercises. Student edition: every other exercise is replaced by a one-line "not assigned"
+    exercise with the same label, so numbers and references stay those of the full edition.
 """
 
 from __future__ import annotations
@@ -63,7 +69,43 @@ IGNORE = shutil.ignore_patterns("_build", "__pycache__", ".ipynb_checkpoints", "
 # student edition
 
 
-def stage_student_sources(repo: Path, staging: Path, cache: Path | None) -> Path:
+NOT_ASSIGNED = "*Not part of this assignment.*"
+
+
+def keep_exercises(text: str, keep: set[str] | None, *, placeholder: bool) -> str:
+    """``text`` with only the exercises in ``keep`` (all if None) and their solutions.
+
+    Another exercise is removed with its solution, or, with ``placeholder``, left as a one-line
+    exercise with its label, so that numbering and references do not change.
+    """
+    if keep is None:
+        return text
+    lines = text.split("\n")
+    for d in reversed(read_directives(text, ("exercise", "solution"))):
+        label = d.options.get("label", "") if d.name == "exercise" else d.arg.strip()
+        if label in keep:
+            continue
+        lines[d.start:d.end] = ([":::{exercise}", f":label: {label}", "", NOT_ASSIGNED, ":::"]
+                                if placeholder and d.name == "exercise" else [])
+    return "\n".join(lines)
+
+
+def parse_exercises(value: str, repo: Path) -> set[str] | None:
+    """The labels of ``value`` (spaces or commas), checked against the book; None if empty."""
+    labels = [w for w in re.split(r"[\s,]+", value or "") if w]
+    if not labels:
+        return None
+    known = {ex.label for chapter in book_chapters(repo) if chapter.suffix == ".md"
+             and chapter.exists() for ex in read_exercises(chapter)}
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise SystemExit(f"editions: unknown exercise label(s): {', '.join(unknown)} (the page "
+                         "For instructors lists them)")
+    return set(labels)
+
+
+def stage_student_sources(repo: Path, staging: Path, cache: Path | None,
+                          keep: set[str] | None = None) -> Path:
     """Copy the book's sources to ``staging`` with every solution removed; return ``staging``."""
     if staging.exists():
         shutil.rmtree(staging)
@@ -73,7 +115,7 @@ def stage_student_sources(repo: Path, staging: Path, cache: Path | None) -> Path
     shutil.copytree(repo / "code" / "nnscratch", staging / "code" / "nnscratch", ignore=IGNORE)
     for page in (staging / "book").rglob("*.md"):
         text = page.read_text(encoding="utf8")
-        stripped = strip_solutions(text)
+        stripped = strip_solutions(keep_exercises(text, keep, placeholder=True))
         if stripped != text:
             page.write_text(stripped, encoding="utf8")
 
@@ -89,9 +131,9 @@ def stage_student_sources(repo: Path, staging: Path, cache: Path | None) -> Path
     return staging
 
 
-def build_student(repo: Path, out: Path, cache: Path | None) -> int:
+def build_student(repo: Path, out: Path, cache: Path | None, keep: set[str] | None = None) -> int:
     """Stage the student sources next to ``out`` and build them; return the build's exit code."""
-    staging = stage_student_sources(repo, out.with_name(out.name + "-src"), cache)
+    staging = stage_student_sources(repo, out.with_name(out.name + "-src"), cache, keep)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(staging), "--path-output", str(out),
                "-W", "-n", "--keep-going"]
@@ -165,9 +207,11 @@ def _exercises_as_cells(text: str, numbers: dict[str, str]) -> str:
                              if (m.group(2) or m.group(1)) in numbers else m.group(0)), text)
 
 
-def handout(chapter: Path, numbers: dict[str, str]) -> nbformat.NotebookNode:
+def handout(chapter: Path, numbers: dict[str, str],
+            keep: set[str] | None = None) -> nbformat.NotebookNode:
     """The handout notebook of one chapter: no solutions, exercise cells ready for answers."""
-    text = strip_solutions(chapter.read_text(encoding="utf8"))
+    text = strip_solutions(keep_exercises(chapter.read_text(encoding="utf8"), keep,
+                                          placeholder=False))
     text = _exercises_as_cells(_inline_includes(text, chapter.parent), numbers)
     notebook = jupytext.reads(text, fmt="myst")
     first = notebook.cells[0] if notebook.cells else None
@@ -186,16 +230,17 @@ def handout(chapter: Path, numbers: dict[str, str]) -> nbformat.NotebookNode:
     return notebook
 
 
-def write_handouts(repo: Path, out: Path) -> list[Path]:
-    """Write one handout per chapter with exercises into ``out``; return their paths."""
+def write_handouts(repo: Path, out: Path, keep: set[str] | None = None) -> list[Path]:
+    """Write one handout per chapter with exercises (in ``keep``) into ``out``; return them."""
     numbers = exercise_numbers(repo)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for chapter in book_chapters(repo):
-        if chapter.suffix != ".md" or not read_exercises(chapter):
+        if chapter.suffix != ".md" or not [ex for ex in read_exercises(chapter)
+                                           if keep is None or ex.label in keep]:
             continue
         path = out / f"{chapter.stem}.ipynb"
-        nbformat.write(handout(chapter, numbers), path)
+        nbformat.write(handout(chapter, numbers, keep), path)
         written.append(path)
         print(f"handouts: wrote {path.relative_to(repo) if path.is_relative_to(repo) else path}")
     return written
@@ -210,10 +255,14 @@ def main(argv: list[str] | None = None) -> int:
                          help="jupyter-cache folder shared with the full edition")
     handouts = sub.add_parser("handouts", help="write a notebook per chapter, no solutions")
     handouts.add_argument("--out", type=Path, default=REPO / "handouts")
+    for command in (student, handouts):
+        command.add_argument("--exercises", default="",
+                             help="only these exercises (labels, separated by spaces or commas)")
     args = parser.parse_args(argv)
+    keep = parse_exercises(args.exercises, REPO)
     if args.command == "student":
-        return build_student(REPO, args.out.resolve(), args.cache)
-    write_handouts(REPO, args.out.resolve())
+        return build_student(REPO, args.out.resolve(), args.cache, keep)
+    write_handouts(REPO, args.out.resolve(), keep)
     return 0
 
 
