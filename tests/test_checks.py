@@ -424,6 +424,19 @@ def backward_transposed(params, acts, dlogits):
     return _backward(params, acts, dlogits, lambda da, a: da * a * (1 - a), transpose=True)
 
 
+def backward_batch_only(params, acts, dlogits):
+    """Right for a batch; for one sample a_in.T @ dz of two 1-D arrays is no outer product."""
+    return _backward(params, acts, dlogits, lambda da, a: da * a * (1 - a))
+
+
+def backward_one_sample_scalar(params, acts, dlogits):
+    """What a_in.T @ dz gives for two 1-D arrays of equal length: one number per weight matrix."""
+    grads = nn.backward(params, acts, dlogits)
+    if np.ndim(dlogits) == 1:
+        grads = {k: (np.float64(g.sum()) if k[0] == "W" else g) for k, g in grads.items()}
+    return grads
+
+
 def backward_in_place(params, acts, dlogits):
     grads = nn.backward(params, acts, dlogits)
     dlogits *= 2.0
@@ -564,6 +577,10 @@ CASES = {
         "bias mean": (backward_bias_mean, ["bias gradients", "sum"]),
         "transposed dW": (backward_transposed, ["transpose", "a_in.T @ dz"]),
         "changes dlogits": (backward_in_place, ["in place"]),
+        "a_in.T @ dz for one sample": (backward_batch_only, ["one sample", ".T does nothing",
+                                                            "np.outer"]),
+        "scalar dW for one sample": (backward_one_sample_scalar, ["shape ()", ".T does nothing",
+                                                                  "1-D"]),
     }),
     "check_grad_check": Case(checks.check_grad_check, [gradcheck_right], {
         "restores by subtracting": (gradcheck_subtract_back, ["not exactly as you found it",

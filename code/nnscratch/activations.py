@@ -7,8 +7,10 @@ that never evaluates ``exp`` of a positive number:
 
     sigma(z) = 1 / (1 + e)   if z >= 0,      sigma(z) = e / (1 + e)   if z < 0,      e = exp(-|z|).
 
-Both branches share ``e = exp(-|z|)``, which lies in (0, 1] for every finite or infinite ``z``, so
-nothing overflows and nothing is divided by zero. We compute ``e`` once and select with
+Both branches share ``e = exp(-|z|)``, the exponential of a number <= 0. In exact arithmetic it lies
+in (0, 1] and ``1 + e`` in (1, 2]; in float64 ``e`` underflows to 0 beyond |z| ~ 745 and ``1 + e``
+rounds to 1 beyond |z| ~ 36.7, so the computed values lie in [0, 1] and [1, 2] for every ``z``,
++-inf included (NaN stays NaN). Either way nothing overflows and nothing is divided by zero. We compute ``e`` once and select with
 ``np.where``; ``np.where`` evaluates *both* branches for every element, which is exactly why both
 branches must be safe everywhere, not only where they are selected.
 """
@@ -37,7 +39,7 @@ def sigmoid(z: np.ndarray | float) -> np.ndarray:
     ``sigmoid(-z) == 1 - sigmoid(z)`` up to rounding.
     """
     z = _as_float(z)
-    e = np.exp(-np.abs(z))                    # in (0, 1]: exp of a non-positive number
+    e = np.exp(-np.abs(z))                    # in [0, 1]: exp of a non-positive number
     s = 1.0 / (1.0 + e)                       # sigma(|z|), denominator in [1, 2]
     return np.where(z >= 0, s, e * s)         # sigma(z) for z < 0 is e / (1 + e)
 
@@ -48,6 +50,10 @@ def sigmoid_prime(z: np.ndarray | float) -> np.ndarray:
     Shapes: any, as :func:`sigmoid`. Its maximum is 1/4, at ``z = 0``; it vanishes as ``|z|``
     grows, which is why saturated units (chapter *The sigmoid*) stop learning. Backpropagation
     reuses the forward activation ``a = sigma(z)`` and computes ``a * (1 - a)`` directly.
+
+    Accurate in absolute terms (error below 2e-16), not in relative terms for large ``z``: beyond
+    z ~ 36.7 ``s`` rounds to 1 and the result is 0, not e / (1 + e)**2. Training needs only the
+    absolute accuracy (the chapter explains why); ``e / (1 + e)**2`` keeps both.
     """
     s = sigmoid(z)
     return s * (1.0 - s)

@@ -387,8 +387,9 @@ def preprocess(
 
     ``scale=True`` divides by 255.0 so pixels lie in [0, 1]. With raw values up
     to 255 the first layer's pre-activations are ~255 times larger than with
-    [0, 1] inputs, the activations saturate and learning stalls: that is why
-    the unscaled homework network stops near 70 % accuracy. ``scale=False`` keeps 0..255 (as floats of
+    [0, 1] inputs and the activations saturate at initialisation (chapter *The
+    sigmoid*); what raw pixels do to training is told in the chapter *Training*
+    ('Why raw pixels stall'). ``scale=False`` keeps 0..255 (as floats of
     ``dtype``) so the book can reproduce exactly that.
     """
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8:

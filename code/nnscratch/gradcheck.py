@@ -4,9 +4,13 @@ softmax and on backpropagation).
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h),   error O(h^2).
 
 We compare an analytic gradient ``a`` with a numerical one ``n`` by the relative error
-``|a - n| / max(|a| + |n|, floor)``: the floor keeps entries where both are (nearly) zero from
-dividing by zero. In float64 with h = 1e-5, a correct gradient gives relative errors around 1e-7
-to 1e-10; anything above 1e-2 is a bug (cs231n's rule of thumb).
+``|a - n| / max(|a| + |n|, floor)``. Relative error alone fails correct code on tiny entries: the
+numerical gradient carries a rounding error of order eps * L / h ~ 1e-11 whatever the entry's size,
+which is a relative error of 1e-4 on an entry of 1e-7 (cs231n's caveat about comparing tiny
+numbers). So :func:`check_gradients` sets the floor to ``atol / tol``: an entry passes when its
+relative error is at most ``tol`` *or* its absolute error at most ``atol``. In float64 with
+h = 1e-5 a correct gradient stays far below both; anything above 1e-2 is a bug (cs231n's rule of
+thumb), and the range between is explained in the chapter on backpropagation.
 """
 
 from __future__ import annotations
@@ -59,8 +63,9 @@ class GradCheck:
     name: str
     analytic: np.ndarray
     numeric: np.ndarray
-    error: np.ndarray          # elementwise relative error, shape of the parameter
+    error: np.ndarray          # elementwise relative error (floor atol / tol), shape of the parameter
     tol: float
+    atol: float = 0.0
 
     @property
     def max_error(self) -> float:
@@ -76,7 +81,9 @@ class GradCheck:
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "WRONG"
-        return f"{self.name:>4} {str(self.analytic.shape):>10}  max rel. error {self.max_error:.2e}  {verdict}"
+        max_abs = float(np.abs(self.analytic - self.numeric).max()) if self.error.size else 0.0
+        return (f"{self.name:>4} {str(self.analytic.shape):>10}  max rel. error {self.max_error:.2e}"
+                f"  max abs. error {max_abs:.1e}  {verdict}")
 
 
 def check_gradients(
@@ -86,13 +93,21 @@ def check_gradients(
     grads: Params | None = None,
     h: float = 1e-5,
     tol: float = 1e-6,
+    atol: float = 1e-9,
 ) -> dict[str, GradCheck]:
     """Compare backpropagation's gradients with finite differences for every parameter.
+
+    An entry passes when ``|a - n| <= max(tol * (|a| + |n|), atol)``: relative error at most
+    ``tol``, or absolute error at most ``atol`` (the numerical gradient's own rounding error is
+    about 1e-11, so tiny entries cannot be judged relatively). That is the relative error with
+    the floor ``atol / tol`` in its denominator.
 
     Shapes: x (N, D) float64, y (N,). Keep the net and batch tiny (each parameter entry costs two
     forward passes). ``grads`` defaults to :func:`nnscratch.loss_and_grads`; pass your own to
     check them. Returns ``{name: GradCheck}`` in parameter order.
     """
+    if not (tol > 0 and atol > 0):
+        raise ValueError(f"tol and atol must be positive, got tol={tol}, atol={atol}")
     if grads is None:
         _, grads = loss_and_grads(params, x, y)
 
@@ -102,5 +117,6 @@ def check_gradients(
     out = {}
     for name, p in params.items():
         num = numerical_gradient(f, p, h)
-        out[name] = GradCheck(name, np.asarray(grads[name]), num, rel_error(grads[name], num), tol)
+        error = rel_error(grads[name], num, floor=atol / tol)
+        out[name] = GradCheck(name, np.asarray(grads[name]), num, error, tol, atol)
     return out

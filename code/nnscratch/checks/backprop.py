@@ -4,8 +4,10 @@
   ``backprop-ex-my-backward``)
 - :func:`check_grad_check` for ``my_grad_check(f, x, h)`` (exercise ``backprop-ex-my-grad-check``)
 
-The networks are tiny, with non-zero biases and every width different from the batch size N, so
-that a transpose cannot hide behind a square shape and a bias bug cannot hide behind zeros.
+The networks are tiny, with non-zero biases, no square weight matrix and every width different
+from the batch size N, so that a transpose cannot hide behind a square shape and a bias bug cannot
+hide behind zeros. :func:`check_backward` also passes one sample as 1-D arrays, where ``a.T`` is
+``a`` itself: that is where ``a_in.T @ dz`` stops being an outer product.
 """
 
 from __future__ import annotations
@@ -31,15 +33,22 @@ GRADCHECK_HINT = ("See 'Checking every parameter with finite differences' in the
                   "backprop-ex-my-grad-check).")
 
 
-def _problem(sizes: tuple[int, ...], n: int, seed: int) -> tuple[dict, list, np.ndarray]:
-    """A tiny network with non-zero biases, its activations on a batch of n, and dL/dlogits."""
+ONE_D = ("For one sample, a_in and dz are 1-D arrays of shape (n,), and .T does nothing to a "
+         "1-D array: a_in.T @ dz is then the dot product of two vectors (a scalar when their "
+         "lengths agree, a shape error when they do not), not the outer product of shape "
+         "(n_in, n_out). Use np.outer(a_in, dz), or make both 2-D first with np.atleast_2d.")
+
+
+def _problem(sizes: tuple[int, ...], n: int | None, seed: int) -> tuple[dict, list, np.ndarray]:
+    """A tiny network with non-zero biases, its activations on a batch of n (or on one sample,
+    1-D arrays, when n is None), and dL/dlogits."""
     rng = np.random.default_rng(seed)
     params = _init_params(rng, sizes)
     for k in params:
         if k.startswith("b"):
             params[k] = rng.normal(0.0, 0.5, size=params[k].shape)
-    x = rng.normal(size=(n, sizes[0]))                                   # (N, D)
-    y = rng.integers(0, sizes[-1], size=n)                               # (N,)
+    x = rng.normal(size=(sizes[0],) if n is None else (n, sizes[0]))     # (N, D) or (D,)
+    y = rng.integers(0, sizes[-1], size=n)                               # (N,) or an int
     logits, acts = _forward(params, x)
     return params, acts, _ce_grad(logits, y)                             # dlogits carries 1/N
 
@@ -50,9 +59,9 @@ def _backward(params: dict, acts: list, dlogits: np.ndarray,
 
     The right step is ``da * a * (1 - a)``; the others reproduce classic mistakes, to name them.
     """
-    L, dz, grads = len(params) // 2, dlogits, {}
+    L, dz, grads = len(params) // 2, np.atleast_2d(dlogits), {}          # one sample: N = 1
     for l in range(L, 0, -1):
-        a_in = acts[l - 1]                                               # (N, n_{l-1})
+        a_in = np.atleast_2d(acts[l - 1])                                # (N, n_{l-1})
         grads[f"W{l}"], grads[f"b{l}"] = a_in.T @ dz, dz.sum(axis=0)
         if l > 1:
             dz = through(dz @ params[f"W{l}"].T, a_in)
@@ -103,22 +112,29 @@ def check_backward(my_backward: Callable[[dict, list, np.ndarray], dict]) -> str
     Shapes: params ``W{l}`` (n_{l-1}, n_l), ``b{l}`` (n_l,); acts [x (N, D), a1, ...];
     dlogits (N, C) -> a dict with the keys and shapes of params.
     """
-    for sizes in [(5, 4, 3, 2), (5, 2), (7, 6, 5, 4, 3)]:
-        n = 6
+    for sizes, n in [((5, 4, 3, 2), 6), ((5, 2), 6), ((8, 7, 5, 4, 3), 6), ((6, 5, 4, 3), None)]:
         params, acts, dlogits = _problem(sizes, n, seed=len(sizes))
-        inputs = (f"a network of sizes {sizes} with non-zero biases, a batch of N = {n}, "
+        batch = f"a batch of N = {n}" if n else "one sample (acts are 1-D arrays, dlogits (C,))"
+        inputs = (f"a network of sizes {sizes} with non-zero biases, {batch}, "
                   "dlogits = nn.cross_entropy_grad(logits, y)")
         before = ({k: v.copy() for k, v in params.items()}, [a.copy() for a in acts],
                   dlogits.copy())
+        align = "The shapes do not line up: dW = a_in.T @ dz, da = dz @ W.T."
+        if n is None:
+            align += " " + ONE_D
         grads = call(my_backward, params, acts, dlogits, inputs=inputs,
-                     errors={"align": "The shapes do not line up: dW = a_in.T @ dz, "
-                                      "da = dz @ W.T.", "key": "Loop over the layers of params "
-                                      "(L = len(params) // 2), not a fixed three."})
+                     errors={"align": align, "mismatch": align,
+                             "key": "Loop over the layers of params (L = len(params) // 2), "
+                                    "not a fixed three."})
         if not isinstance(grads, dict) or sorted(grads) != sorted(params):
             raise Failure(f"Expected a dict with the keys {sorted(params)}, got {show(grads)}.",
                           inputs=inputs)
         for k in params:
-            g = as_array(grads[k], inputs=inputs, what=f"an array for {k}")
+            g = np.asarray(grads[k]) if np.isscalar(grads[k]) else grads[k]
+            g = as_array(g, inputs=inputs, what=f"an array for {k}")
+            if n is None and k.startswith("W") and g.shape != params[k].shape and g.ndim < 2:
+                raise Failure(f"d{k} has shape {g.shape}, expected {params[k].shape}. {ONE_D}",
+                              inputs=inputs)
             if g.shape == params[k].shape[::-1] and g.ndim == 2:
                 raise Failure(f"d{k} has shape {g.shape}, the transpose of {k}'s "
                               f"{params[k].shape}: dW = a_in.T @ dz, shape (n_in, n_out).",
@@ -133,10 +149,11 @@ def check_backward(my_backward: Callable[[dict, list, np.ndarray], dict]) -> str
                           inputs=inputs)
         ref = _backward(params, acts, dlogits, RIGHT)
         if not all(same_values(grads[k], ref[k], rtol=1e-9, atol=1e-15) for k in ref):
-            raise Failure(_diagnose(grads, params, acts, dlogits, n), inputs=inputs)
+            raise Failure(_diagnose(grads, params, acts, dlogits, n or 1), inputs=inputs)
     return ("Your backward pass gives every weight and bias gradient right, for networks of "
-            "one, three and four layers: a_in.T @ dz, column sums for the biases, the sigmoid's "
-            "a * (1 - a) on the way down, and no second 1/N.")
+            "one, three and four layers and for one sample: a_in.T @ dz (an outer product for "
+            "one sample), column sums for the biases, the sigmoid's a * (1 - a) on the way down, "
+            "and no second 1/N.")
 
 
 def _tricky_entries(h: float, count: int) -> np.ndarray:
