@@ -84,6 +84,7 @@ def set_tf_threads(threads: int):
     already with other settings, this raises instead of timing with a thread count nobody chose.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")   # as in the chapter (no start-up notice)
     import tensorflow as tf
 
     try:
@@ -362,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - exercised 
     args = parser.parse_args(argv)
     x, y, x_test, y_test = load_mnist(dtype=np.float32)
     print(f"{args.threads} thread(s) for NumPy's BLAS and TensorFlow; every entry is the fastest "
-          "of 2 timed passes\n")
+          f"of 2 timed passes; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(other work on the machine slows the entries unevenly)\n")
     bounds = run_bounds(x, threads=args.threads)   # first: before TensorFlow starts its threads
     rows = run_benchmark(x, y, threads=args.threads)
     print(format_table(rows))
