@@ -236,3 +236,39 @@ def test_in_place_sigmoid_matches_the_stable_one_and_never_warns():
         assert got.dtype == dtype
         assert np.max(np.abs(got - nn.sigmoid(z))) <= 2 * np.finfo(dtype).eps
         assert got[0] == 0.0 and got[-1] == 1.0 and got[5] == 0.5
+
+
+def test_record_train_false_skips_only_the_training_set_evaluation():
+    rng = np.random.default_rng(5)
+    x, y = blobs(rng, n=96, d=20, c=3)
+    xv, yv = blobs(rng, n=40, d=20, c=3)
+    start = nn.init_params(rng, (20, 6, 3))
+    for trainer, kw in [(nn.sgd_minibatch, lambda: dict(batch_size=16, rng=np.random.default_rng(0))),
+                        (nn.sgd_per_sample, dict)]:
+        a, b = nn.copy_params(start), nn.copy_params(start)
+        ha = trainer(a, x, y, epochs=2, lr=0.1, x_test=xv, y_test=yv, progress=False, **kw())
+        hb = trainer(b, x, y, epochs=2, lr=0.1, x_test=xv, y_test=yv, progress=False,
+                     record_train=False, **kw())
+        assert hb.train_loss == [] and hb.train_acc == [] and len(ha.train_acc) == 3
+        assert hb.test_acc == ha.test_acc and len(hb.test_acc) == 3
+        for k in start:
+            assert np.array_equal(a[k], b[k]), k
+
+
+def test_join_histories_equals_one_run_trained_in_one_call():
+    rng = np.random.default_rng(6)
+    x, y = blobs(rng, n=80, d=20, c=3)
+    start = nn.init_params(rng, (20, 6, 6, 3))
+    once, twice = nn.copy_params(start), nn.copy_params(start)
+    whole = nn.sgd_per_sample(once, x, y, epochs=3, lr=0.1, x_test=x, y_test=y, progress=False)
+    first = nn.sgd_per_sample(twice, x, y, epochs=1, lr=0.1, x_test=x, y_test=y, progress=False)
+    rest = nn.sgd_per_sample(twice, x, y, epochs=2, lr=0.1, x_test=x, y_test=y, progress=False)
+    joined = nn.join_histories(first, rest)
+    assert np.array_equal(joined.step_loss, whole.step_loss)
+    for name in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        assert getattr(joined, name) == getattr(whole, name), name
+    assert joined.epochs == 3
+    mb = nn.sgd_minibatch(nn.copy_params(start), x, y, epochs=1, batch_size=16,
+                          rng=np.random.default_rng(0), progress=False)
+    with pytest.raises(ValueError, match="two parts of one run"):
+        nn.join_histories(first, mb)

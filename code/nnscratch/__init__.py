@@ -35,7 +35,8 @@ from .network import (
     loss_and_grads,
     predict,
 )
-from .training import History, TrainingDiverged, sgd_minibatch, sgd_per_sample, sgd_per_sample_reference
+from .training import (History, TrainingDiverged, join_histories, sgd_minibatch, sgd_per_sample,
+                       sgd_per_sample_reference)
 from .checks import (
     CheckResult,
     check_backward,
