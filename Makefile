@@ -14,8 +14,8 @@ PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 BUILD = _build
 
-# The static build and the tests show no progress bars.
-export NNSCRATCH_PROGRESS := 0
+# The static build shows no progress bars however it is started: book/_ext/quiet_build.py turns
+# them off (NNSCRATCH_PROGRESS=0) in the build's kernels, so nothing here needs to.
 
 # MNIST: when no copy is named, use the one beside the repository if it is there; with neither,
 # the loader downloads MNIST (and verifies it) as it does for a reader.
