@@ -3,7 +3,8 @@
 #   make rebuild the same, reusing the execution cache (chapters re-run when they or the package change)
 #   make test    run every test (one of them builds the whole book too)
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
-#   make student build the student edition (no solutions) into _build/student/_build/html
+#   make pdf     the whole book as one PDF, _build/html/nnscratch.pdf (headless Chromium prints it)
+#   make student build the student edition (no solutions) into _build/student/_build/html, and its PDF
 #   make handouts write one notebook per chapter, without solutions, into handouts/
 #   make clean   remove the build output (and with it the execution cache) and the handouts
 # Both book and test create the virtual environment from requirements.txt first, if needed.
@@ -30,7 +31,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book rebuild test bench student handouts clean
+.PHONY: book rebuild test bench pdf student handouts clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -47,11 +48,19 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m nnscratch.benchmark
 
+# The whole book as one PDF (tools/pdf.py): the single-page HTML build, printed by headless Chromium
+# into _build/html/nnscratch.pdf, which every page's download menu links. It uses make book's
+# execution cache: after a make book no chapter runs again.
+pdf: $(STAMP)
+	$(PY) tools/pdf.py
+
 # The book without its solutions (tools/editions.py), beside the full edition in _build. It uses
 # make book's execution cache, so after a make book no chapter runs again. (make book starts by
 # removing _build, the student edition with it: run make student after make book.)
+# Its PDF is printed from the same solution-free sources: _build/student/_build/html/nnscratch.pdf.
 student: $(STAMP)
 	$(PY) tools/editions.py student --out $(BUILD)/student --cache $(BUILD)/.jupyter_cache
+	$(PY) tools/pdf.py --source $(BUILD)/student-src --out $(BUILD)/student
 
 handouts: $(STAMP)
 	rm -rf handouts
