@@ -3,7 +3,8 @@
 #   make rebuild the same, reusing the execution cache (chapters re-run when they or the package change)
 #   make test    run every test (one of them builds the whole book too)
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
-#   make student build the student edition (no solutions) into _build/student/_build/html
+#   make pdf     the whole book as one PDF, _build/html/nnscratch.pdf (headless Chromium prints it)
+#   make student build the student edition (no solutions) into _build/student/_build/html, and its PDF
 #   make handouts write one notebook per chapter, without solutions, into handouts/
 #                (make student and make handouts take EXERCISES="label ..." for a subset)
 #   make assignments  Otter assignments (student notebook + Gradescope autograder zip) into
@@ -19,8 +20,8 @@ PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed
 BUILD = _build
 
-# The static build and the tests show no progress bars.
-export NNSCRATCH_PROGRESS := 0
+# The static build shows no progress bars however it is started: book/_ext/quiet_build.py turns
+# them off (NNSCRATCH_PROGRESS=0) in the build's kernels, so nothing here needs to.
 
 # MNIST: when no copy is named, use the one beside the repository if it is there; with neither,
 # the loader downloads MNIST (and verifies it) as it does for a reader.
@@ -35,7 +36,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book rebuild test bench student handouts assignments grade clean
+.PHONY: book rebuild test bench pdf student handouts assignments grade clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -52,12 +53,20 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m nnscratch.benchmark
 
+# The whole book as one PDF (tools/pdf.py): the single-page HTML build, printed by headless Chromium
+# into _build/html/nnscratch.pdf, which every page's download menu links. It uses make book's
+# execution cache: after a make book no chapter runs again.
+pdf: $(STAMP)
+	$(PY) tools/pdf.py
+
 # The book without its solutions (tools/editions.py), beside the full edition in _build. It uses
 # make book's execution cache, so after a make book no chapter runs again. (make book starts by
 # removing _build, the student edition with it: run make student after make book.)
+# Its PDF is printed from the same solution-free sources: _build/student/_build/html/nnscratch.pdf.
 student: $(STAMP)
 	$(PY) tools/editions.py student --out $(BUILD)/student --cache $(BUILD)/.jupyter_cache \
 	    --exercises "$(EXERCISES)"
+	$(PY) tools/pdf.py --source $(BUILD)/student-src --out $(BUILD)/student
 
 handouts: $(STAMP)
 	rm -rf handouts

@@ -2,8 +2,10 @@
 
 For every page in _toc.yml: everything it loads comes from the site itself, its maths is typeset
 by the bundled MathJax, its images load, its console shows no errors, it does not scroll sideways
-on a phone, its figures have alt text, its headings skip no level, and its code stays readable in
-the light and the dark theme. Full-page screenshots of every page (desktop, phone, dark) go to
+on a phone, its figures have alt text, its headings skip no level, its code stays readable in
+the light and the dark theme, and axe-core (the accessibility engine of most automated audits,
+bundled by axe-selenium-python) finds no serious or critical violation in either theme.
+Full-page screenshots of every page (desktop, phone, dark) go to
 <build>/screenshots/ beside the HTML (the build is the session's `built_book`), for a person to
 look at.
 
@@ -168,6 +170,42 @@ document.documentElement.dataset.mode = 'dark';
 document.documentElement.dataset.theme = 'dark';
 """
 
+# axe-core, run in the page. MathJax's SVG drawings are left out: each is aria-hidden (a screen
+# reader reads the MathML copy MathJax puts beside it, which is checked) and full of glyph ids,
+# which make axe's duplicate-id rules take minutes per page. The dark theme changes colours only
+# (the same markup, other CSS variables), so in the dark axe runs the rules about colour.
+AXE_RUN = """
+const [options, done] = [arguments[0], arguments[arguments.length - 1]];
+axe.run({include: [document], exclude: [['mjx-container > svg']]}, options)
+    .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5), count: v.nodes.length}))),
+          err => done([{id: 'axe-error', impact: 'critical', help: String(err), nodes: [], count: 1}]));
+"""
+AXE_ALL = {"resultTypes": ["violations"]}
+AXE_COLOUR = {"resultTypes": ["violations"],
+              "runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}}
+AXE_FAILS = {"serious", "critical"}
+# Minor and moderate violations that stay, each with the reason. Anything else fails the test.
+AXE_ALLOWED = {
+    "region": "moderate: the theme (pydata-sphinx-theme) leaves three things outside any "
+              "landmark: the skip link (which must come first), and at the top of the left "
+              "sidebar the book's title and the search button; the text, the navigation and the "
+              "footer are all in landmarks. Theme markup, not the book's.",
+    "aria-allowed-role": "minor: the theme writes <main role=\"main\">, a redundant role on "
+                         "an element that has it already; it tells assistive technology nothing "
+                         "new or wrong (ARIA in HTML only advises against it).",
+}
+
+
+def run_axe(driver, options: dict) -> list[dict]:
+    from axe_selenium_python import Axe
+
+    Axe(driver).inject()
+    import json
+
+    return driver.execute_async_script(AXE_RUN, json.loads(json.dumps(options)))
+
+
 # --------------------------------------------------------------------------------------------
 # Checks of the HTML itself.
 
@@ -274,6 +312,7 @@ class Site:
         result["maths"], result["maths_problems"] = d.execute_script(CHECK_MATHS, ARTICLE)
         result["images"] = d.execute_script(CHECK_IMAGES)
         result["light"] = d.execute_script(CHECK_CONTRAST, ARTICLE, MIN_CONTRAST)
+        result["axe light"] = run_axe(d, AXE_ALL)
         browser.screenshot(d, self.shots / "desktop" / f"{name}.png")
         result["console"] = browser.console_errors(d)
         result["requests"] = requests_elsewhere(browser.network_events(d), self.base)
@@ -281,6 +320,7 @@ class Site:
         d.execute_script(DARK)
         time.sleep(0.4)  # the theme's colour transitions
         result["dark"] = d.execute_script(CHECK_CONTRAST, ARTICLE, MIN_CONTRAST)
+        result["axe dark"] = run_axe(d, AXE_COLOUR)
         browser.screenshot(d, self.shots / "dark" / f"{name}.png")
 
         browser.set_viewport(d, *browser.PHONE)
@@ -388,6 +428,22 @@ def test_code_is_readable_in_light_and_dark(site: Site, docname: str) -> None:
         assert visit["light"]["output"]["checked"] and visit["dark"]["output"]["checked"]
 
 
+def axe_problems(violations: list[dict]) -> list[str]:
+    return [f"{v['impact']} {v['id']} ({v['help']}) x{v['count']}: {v['nodes']}"
+            for v in violations if v["impact"] in AXE_FAILS or v["id"] not in AXE_ALLOWED]
+
+
+@on_the_book
+@pytest.mark.parametrize("docname", PAGES)
+def test_axe_finds_no_serious_violation_in_light_and_dark(site: Site, docname: str) -> None:
+    visit = site.visit(docname)
+    counts = {mode: {f"{v['id']} ({v['impact']})": v["count"] for v in visit[f"axe {mode}"]}
+              for mode in ("light", "dark")}
+    print(f"{docname}: axe-core violations (nodes) {counts}")
+    problems = {mode: axe_problems(visit[f"axe {mode}"]) for mode in ("light", "dark")}
+    assert not any(problems.values()), f"{docname}: axe-core: {problems}"
+
+
 @on_the_book
 @pytest.mark.parametrize("docname", PAGES)
 def test_figures_have_alt_text(built_book: Path, docname: str) -> None:
@@ -442,6 +498,8 @@ def test_the_checks_catch_a_broken_page(tmp_path: Path) -> None:
         contrast = d.execute_script(CHECK_CONTRAST, ARTICLE, MIN_CONTRAST)
         assert contrast["input"]["failing"] and contrast["output"]["failing"], contrast
         assert any("boom" in m for m in browser.console_errors(d))
+        axe_found = axe_problems(run_axe(d, AXE_ALL))
+        assert any(p.startswith("serious color-contrast") for p in axe_found), axe_found
         problems = requests_elsewhere(browser.network_events(d), base)
         assert any("cdn.example.org" in p for p in problems), problems
         assert any("404" in p and "missing.png" in p for p in problems), problems
