@@ -2,6 +2,7 @@
 #   make book    build the book, every chapter executed, into _build/html (a clean build)
 #   make rebuild the same, reusing the execution cache (chapters re-run when they or the package change)
 #   make test    run every test (one of them builds the whole book too)
+#   make budget run each chapter in a fresh kernel with one thread: wall time and peak memory
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make student build the student edition (no solutions) into _build/student/_build/html
 #   make handouts write one notebook per chapter, without solutions, into handouts/
@@ -30,7 +31,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book rebuild test bench student handouts clean
+.PHONY: book rebuild test bench budget student handouts clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -46,6 +47,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m nnscratch.benchmark
+
+# Binder's limits (tools/budget.py): fails if a chapter's kernel peaks above 2 GB.
+# ARGS=--write records the table in book/budget.json (the README and the instructors' page show it).
+budget: $(STAMP)
+	$(PY) tools/budget.py $(ARGS)
 
 # The book without its solutions (tools/editions.py), beside the full edition in _build. It uses
 # make book's execution cache, so after a make book no chapter runs again. (make book starts by
