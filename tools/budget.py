@@ -39,6 +39,9 @@ import kernel_budget  # noqa: E402  (book/_ext/kernel_budget.py)
 LIMIT_MIB = 2048   # Binder stops the server above this
 AIM_MIB = 1024     # Binder guarantees this much
 RECORD = ROOT / "book" / "budget.json"
+README = ROOT / "README.md"
+README_START = "<!-- budget: written by `make budget ARGS=--write`; do not edit by hand -->"
+README_END = "<!-- end budget -->"
 ONE_THREAD = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
@@ -126,11 +129,29 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def write_readme(results: dict[str, dict], jobs: int) -> None:
+    """Put the table between README_START and README_END in the README."""
+    text = README.read_text(encoding="utf8")
+    if text.count(README_START) != 1 or text.count(README_END) != 1:
+        raise SystemExit(f"{README.name} needs one {README_START!r} and one {README_END!r} line")
+    head, rest = text.split(README_START)
+    _, tail = rest.split(README_END)
+    rows = "\n".join(f"| {name} | {r['peak_mib']:.0f} | {r['wall_s']:.0f} | "
+                     f"{verdict(dict(r, ok=True))} |" for name, r in results.items())
+    block = (f"{README_START}\nMeasured on {dt.date.today().isoformat()} with `make budget` "
+             f"({jobs} chapter{'s' if jobs > 1 else ''} at a time):\n\n"
+             f"| chapter | peak memory (MiB) | wall time (s) | Binder |\n|---|---:|---:|---|\n"
+             f"{rows}\n{README_END}")
+    README.write_text(head + block + tail, encoding="utf8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every one)")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="chapters run at once")
-    parser.add_argument("--write", action="store_true", help=f"record the table in {RECORD.relative_to(ROOT)}")
+    parser.add_argument("--write", action="store_true",
+                        help=f"record the table in {RECORD.relative_to(ROOT)} and the README (with "
+                             "chapters named, only their rows)")
     parser.add_argument("--cells", action="store_true",
                         help="also show which code cells raise each chapter's peak")
     parser.add_argument("--run-one", type=Path, help=argparse.SUPPRESS)
@@ -147,8 +168,6 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise SystemExit(f"no notebook chapter named {unknown}; chapters: {sorted(known)}")
         chapters = [known[c] for c in args.chapters]
-    if args.write and len(chapters) != len(notebook_chapters()):
-        raise SystemExit("--write records every chapter: name none")
     print(f"{len(chapters)} chapters, each in a fresh kernel with one thread "
           f"({' '.join(f'{k}=1' for k in ONE_THREAD)}), {args.jobs} at a time", flush=True)
     with tempfile.TemporaryDirectory(prefix="budget-") as scratch, \
@@ -169,16 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nlimit {LIMIT_MIB} MiB (Binder stops the server above 2 GB), aim {AIM_MIB} MiB "
           f"(Binder's guarantee): " + (f"{', '.join(bad)} not within it" if bad else "all within"))
     if args.write and all(r["ok"] for r in results):
+        # Named chapters update their rows of the existing record; the others keep theirs.
+        old = json.loads(RECORD.read_text())["chapters"] if RECORD.exists() and args.chapters else {}
+        rows = dict(old, **{r["chapter"]: {"peak_mib": round(r["peak_mib"]),
+                                           "wall_s": round(r["wall_s"], 1)} for r in results})
+        rows = {p.stem: rows[p.stem] for p in notebook_chapters() if p.stem in rows}
         RECORD.write_text(json.dumps({
             "command": "make budget",
             "date": dt.date.today().isoformat(),
             "jobs": args.jobs,
             "limit_mib": LIMIT_MIB,
             "aim_mib": AIM_MIB,
-            "chapters": {r["chapter"]: {"peak_mib": round(r["peak_mib"]), "wall_s": round(r["wall_s"], 1)}
-                         for r in results},
+            "chapters": rows,
         }, indent=1) + "\n")
-        print(f"wrote {RECORD.relative_to(ROOT)}")
+        write_readme(rows, args.jobs)
+        print(f"wrote {RECORD.relative_to(ROOT)} and the table in {README.name}")
     return 1 if bad else 0
 
 
