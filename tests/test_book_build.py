@@ -80,8 +80,7 @@ def test_chapters_have_a_binder_launch_link(built_book: Path, repo_root: Path) -
     chapters = [d for d in toc_pages(repo_root) if is_notebook(source_of(repo_root, d))]
     assert chapters, "no notebook chapters in _toc.yml"
     for docname in chapters:
-        # The chapter's reader notebook, which postBuild writes (book/_ext/reader_launch.py).
-        source = f"notebooks/{Path(docname).name}.ipynb"
+        source = source_of(repo_root, docname).relative_to(repo_root).as_posix()
         links = [a["href"] for a in page(built_book, docname).select('a[href*="mybinder.org"]')]
         expected = (f"https://mybinder.org/v2/gh/{org_repo}/{branch}"
                     f"?urlpath=lab/tree/{source}")
