@@ -2,6 +2,7 @@
 #   make book    build the book, every chapter executed, into _build/html (a clean build)
 #   make rebuild the same, reusing the execution cache (chapters re-run when they or the package change)
 #   make test    run every test (one of them builds the whole book too)
+#   make budget run each chapter in a fresh kernel with one thread: wall time and peak memory
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make pdf     the whole book as one PDF, _build/html/nnscratch.pdf (headless Chromium prints it)
 #   make student build the student edition (no solutions) into _build/student/_build/html, and its PDF
@@ -36,7 +37,7 @@ override NNSCRATCH_DATA := $(abspath $(NNSCRATCH_DATA))
 export NNSCRATCH_DATA
 endif
 
-.PHONY: book rebuild test bench pdf student handouts assignments grade clean
+.PHONY: book rebuild test bench budget pdf student handouts assignments grade clean
 
 book: $(STAMP)
 	rm -rf $(BUILD)
@@ -58,6 +59,11 @@ bench: $(STAMP)
 # execution cache: after a make book no chapter runs again.
 pdf: $(STAMP)
 	$(PY) tools/pdf.py
+
+# Binder's limits (tools/budget.py): fails if a chapter's kernel peaks above 2 GB.
+# ARGS=--write records the table in book/budget.json (the README and the instructors' page show it).
+budget: $(STAMP)
+	$(PY) tools/budget.py $(ARGS)
 
 # The book without its solutions (tools/editions.py), beside the full edition in _build. It uses
 # make book's execution cache, so after a make book no chapter runs again. (make book starts by

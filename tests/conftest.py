@@ -51,6 +51,7 @@ class BookBuild:
     returncode: int
     log: str
     html: Path
+    budget: Path  # one record per executed chapter: its kernel's peak memory (tests/test_budget.py)
 
     def tail(self, lines: int = 80) -> str:
         return "\n".join(self.log.splitlines()[-lines:])
@@ -68,11 +69,13 @@ def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
     assert jupyter_book.exists(), f"no jupyter-book beside {sys.executable}"
     cmd = [str(jupyter_book), "build", str(REPO_ROOT), "--path-output", str(out),
            "-W", "-n", "--keep-going"]
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=book_env(), stdin=subprocess.DEVNULL,
+    # Each chapter's kernel records its peak memory in <out>/budget (book/_ext/kernel_budget.py).
+    env = dict(book_env(), NNSCRATCH_BUDGET_DIR=str(out / "budget"))
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=BOOK_BUILD_TIMEOUT)
     (out / "build.log").write_text(proc.stdout)
-    return BookBuild(proc.returncode, proc.stdout, out / "_build" / "html")
+    return BookBuild(proc.returncode, proc.stdout, out / "_build" / "html", out / "budget")
 
 
 @pytest.fixture(scope="session")
