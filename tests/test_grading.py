@@ -40,9 +40,9 @@ SOFTMAX = '''def my_softmax(z):
 nn.check_softmax(my_softmax)'''
 BACKWARD = '''def my_backward(params, acts, dlogits):
     L = len(params) // 2
-    grads, dz = {}, dlogits
+    grads, dz = {}, np.atleast_2d(dlogits)        # one sample becomes a batch of one
     for l in range(L, 0, -1):
-        a_in = acts[l - 1]
+        a_in = np.atleast_2d(acts[l - 1])
         grads[f"W{l}"], grads[f"b{l}"] = a_in.T @ dz, dz.sum(axis=0)
         if l > 1:
             dz = (dz @ params[f"W{l}"].T) * a_in * (1.0 - a_in)

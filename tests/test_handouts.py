@@ -98,7 +98,10 @@ def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Pa
                 running[chapter] = (executed, log, subprocess.Popen(
                     [sys.executable, "-c", RUNNER, str(path), str(executed),
                      str(REPO_ROOT / "book"), str(EXECUTION_TIMEOUT)],
-                    env=book_env(), stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT))
+                    # A student's kernel shows progress bars, on stderr by design; with them
+                    # off, anything else on stderr (a warning, a traceback) fails the test.
+                    env=dict(book_env(), NNSCRATCH_PROGRESS="0"), stdin=subprocess.DEVNULL,
+                    stdout=sink, stderr=subprocess.STDOUT))
         time.sleep(0.5)
         for chapter, (executed, log, proc) in list(running.items()):
             if proc.poll() is None:
@@ -117,7 +120,10 @@ def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Pa
                 assert out.get("name") != "stderr", f"{chapter}: stderr {out.get('text', '')[:300]}"
         starters = [c for c in nb.cells if c.cell_type == "code"
                     and re.search(r"^nn\.check_\w+\(", c.source, re.MULTILINE)]
-        assert starters, f"{chapter}: no starter cells"
+        coding = [ex for ex in read_exercises(chapters_with_exercises()[chapter])
+                  if ex.kind == "coding"]
+        assert len(starters) >= len(coding) > 0 or not coding and not starters, (
+            f"{chapter}: {len(starters)} starter cells for {len(coding)} coding exercises")
         for cell in starters:
             shown = "".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
             assert "not answered yet" in shown, f"{chapter}: {cell.source!r} showed {shown!r}"
