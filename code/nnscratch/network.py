@@ -47,7 +47,7 @@ def init_params(
 ) -> Params:
     """Random weights with variance ``1 / max(n_in, n_out)``, zero biases.
 
-    Shapes: ``W{l}`` (sizes[l-1], sizes[l]), ``b{l}`` (sizes[l],) for l = 1 .. len(sizes)-1.
+    Shapes: ``W{k}`` (sizes[k-1], sizes[k]), ``b{k}`` (sizes[k],) for k = 1 .. len(sizes)-1.
 
     ``rng`` is an explicit ``numpy.random.Generator`` (create one with
     ``np.random.default_rng(seed)``), so a chapter's results repeat exactly. The variance keeps
@@ -59,10 +59,10 @@ def init_params(
     if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
         raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
     params: Params = {}
-    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         std = (1.0 / max(n_in, n_out)) ** 0.5
-        params[f"W{l}"] = rng.normal(0.0, std, size=(n_in, n_out)).astype(dtype)
-        params[f"b{l}"] = np.zeros(n_out, dtype=dtype)
+        params[f"W{k}"] = rng.normal(0.0, std, size=(n_in, n_out)).astype(dtype)
+        params[f"b{k}"] = np.zeros(n_out, dtype=dtype)
     return params
 
 
@@ -73,8 +73,8 @@ def copy_params(params: Params) -> Params:
 
 def _n_layers(params: Params) -> int:
     n = len(params) // 2
-    if len(params) != 2 * n or any(f"W{l}" not in params or f"b{l}" not in params for l in range(1, n + 1)):
-        raise ValueError(f"params must hold W1, b1, ..., WL, bL; got keys {sorted(params)}")
+    if len(params) != 2 * n or any(f"W{k}" not in params or f"b{k}" not in params for k in range(1, n + 1)):
+        raise ValueError(f"params must hold W1, b1, ..., Wn, bn; got keys {sorted(params)}")
     return n
 
 
@@ -113,10 +113,10 @@ def forward(params: Params, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]
     """Forward pass for a batch (N, D) or one sample (D,).
 
     Returns ``(logits, activations)``: logits (N, C) or (C,), and the list
-    ``[x, a1, ..., a_{L-1}]`` of every layer's input, which :func:`backward` needs.
+    ``[x, a1, ..., a_{n_layers-1}]`` of every layer's input, which :func:`backward` needs.
     Vectorised over the batch: no Python loop over samples.
     """
-    L = _n_layers(params)
+    n_layers = _n_layers(params)
     x = np.asarray(x)
     if x.ndim not in (1, 2):
         raise ValueError(f"x must have shape (N, D) or (D,), got {x.shape}; flatten images first")
@@ -127,10 +127,10 @@ def forward(params: Params, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]
         )
     acts = [x]
     a = x
-    for l in range(1, L):
-        a = sigmoid(affine_forward(a, params[f"W{l}"], params[f"b{l}"]))   # (N, H)
+    for k in range(1, n_layers):
+        a = sigmoid(affine_forward(a, params[f"W{k}"], params[f"b{k}"]))   # (N, H)
         acts.append(a)
-    logits = affine_forward(a, params[f"W{L}"], params[f"b{L}"])          # (N, C)
+    logits = affine_forward(a, params[f"W{n_layers}"], params[f"b{n_layers}"])          # (N, C)
     return logits, acts
 
 
@@ -144,15 +144,15 @@ def backward(params: Params, acts: list[np.ndarray], dlogits: np.ndarray) -> Par
     Layer by layer from the top: ``dW, db`` from :func:`affine_backward`, then through the
     sigmoid with ``dz = da * a * (1 - a)`` (``sigma' = sigma (1 - sigma)``, from the forward value).
     """
-    L = _n_layers(params)
+    n_layers = _n_layers(params)
     one = np.ndim(dlogits) == 1
     dz = np.atleast_2d(dlogits)                                            # (N, C)
     acts = [np.atleast_2d(a) for a in acts] if one else acts
     grads: Params = {}
-    for l in range(L, 0, -1):
-        a_in = acts[l - 1]                                                 # input of layer l
-        da, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dz, a_in, params[f"W{l}"], need_dx=l > 1)
-        if l > 1:
+    for k in range(n_layers, 0, -1):
+        a_in = acts[k - 1]                                                 # input of layer k
+        da, grads[f"W{k}"], grads[f"b{k}"] = affine_backward(dz, a_in, params[f"W{k}"], need_dx=k > 1)
+        if k > 1:
             dz = da * a_in * (1.0 - a_in)                                  # through the sigmoid
     return {k: grads[k] for k in params}                                   # same order as params
 

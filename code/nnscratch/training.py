@@ -77,7 +77,7 @@ class History:
 
 
 def _check_data(params: Params, x: np.ndarray, y: np.ndarray, lr: float) -> None:
-    L = _n_layers(params)
+    n_layers = _n_layers(params)
     if x.ndim != 2 or x.shape[1] != params["W1"].shape[0]:
         raise ValueError(f"x must have shape (N, {params['W1'].shape[0]}), got {x.shape}")
     if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
@@ -86,7 +86,7 @@ def _check_data(params: Params, x: np.ndarray, y: np.ndarray, lr: float) -> None
         raise TypeError("x holds integers: convert pixels to floats first (load_mnist does it)")
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"the learning rate must be a positive number, got {lr}")
-    n_classes = params[f"W{L}"].shape[1]
+    n_classes = params[f"W{n_layers}"].shape[1]
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"labels must lie in 0..{n_classes - 1}")
 
@@ -150,18 +150,18 @@ def sgd_per_sample(
     """
     x, y = np.asarray(x), np.asarray(y)
     _check_data(params, x, y, lr)
-    L = _n_layers(params)
-    if L < 2:
+    n_layers = _n_layers(params)
+    if n_layers < 2:
         raise ValueError("sgd_per_sample needs at least one hidden layer; for a network without "
                          "one use sgd_minibatch(..., batch_size=1, shuffle=False)")
-    Ws = [params[f"W{l}"] for l in range(1, L + 1)]    # views: updating them updates params
-    bs = [params[f"b{l}"] for l in range(1, L + 1)]
+    Ws = [params[f"W{k}"] for k in range(1, n_layers + 1)]    # views: updating them updates params
+    bs = [params[f"b{k}"] for k in range(1, n_layers + 1)]
     W1, b1 = Ws[0], bs[0]
     n = x.shape[0]
     # The non-zero pixels of each sample, found once: the first layer only needs those rows of W1.
     cols_of, vals_of = _nonzero_by_row(x)
     y_list = y.tolist()
-    acts = [None] * (L - 1)                            # a_1 .. a_{L-1} of the current sample
+    acts = [None] * (n_layers - 1)                     # a_1 .. a_{n_layers-1} of the current sample
 
     hist = History(label, lr, 1, n, step_loss=np.empty(epochs * n, dtype=np.float64))
     hist._record(params, x, y, x_test, y_test, record_train)
@@ -175,10 +175,10 @@ def sgd_per_sample(
             z = np.dot(xv, W1_nz)                                  # (H,) = x @ W1
             z += b1
             a = acts[0] = _sigmoid_inplace(z)
-            for l in range(1, L - 1):
-                z = np.dot(a, Ws[l])
-                z += bs[l]
-                a = acts[l] = _sigmoid_inplace(z)
+            for k in range(1, n_layers - 1):
+                z = np.dot(a, Ws[k])
+                z += bs[k]
+                a = acts[k] = _sigmoid_inplace(z)
             z = np.dot(a, Ws[-1])                                  # (C,) logits
             z += bs[-1]
             # loss and lr * dL/dz = lr * (softmax(z) - onehot(y)), from one shifted exponential
@@ -192,11 +192,11 @@ def sgd_per_sample(
             dz[target] -= lr
             # backward: each layer's gradient uses the old weights, then the layer is updated.
             # dz already carries the factor lr, so every step below is lr * gradient.
-            for l in range(L - 1, 0, -1):
-                a_in = acts[l - 1]                                 # (H,)
-                da = np.dot(Ws[l], dz)                             # (H,) = dz @ W^T, old W
-                Ws[l] -= np.dot(a_in[:, None], dz[None, :])        # lr * dW = lr * a_in dz^T
-                bs[l] -= dz
+            for k in range(n_layers - 1, 0, -1):
+                a_in = acts[k - 1]                                 # (H,)
+                da = np.dot(Ws[k], dz)                             # (H,) = dz @ W^T, old W
+                Ws[k] -= np.dot(a_in[:, None], dz[None, :])        # lr * dW = lr * a_in dz^T
+                bs[k] -= dz
                 da *= a_in
                 da *= 1.0 - a_in                                   # through the sigmoid
                 dz = da
@@ -277,9 +277,9 @@ def sgd_minibatch(
         raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
     if not (0.0 < lr_decay <= 1.0 and weight_decay >= 0.0):
         raise ValueError(f"need 0 < lr_decay <= 1 and weight_decay >= 0, got {lr_decay}, {weight_decay}")
-    L = _n_layers(params)
-    Ws = [params[f"W{l}"] for l in range(1, L + 1)]    # views: updating them updates params
-    bs = [params[f"b{l}"] for l in range(1, L + 1)]
+    n_layers = _n_layers(params)
+    Ws = [params[f"W{k}"] for k in range(1, n_layers + 1)]    # views: updating them updates params
+    bs = [params[f"b{k}"] for k in range(1, n_layers + 1)]
     n = x.shape[0]
     steps = -(-n // batch_size)
     label = label or f"minibatch SGD (B={batch_size}, lr={lr})"
@@ -306,15 +306,15 @@ def sgd_minibatch(
             else:
                 xb, yb = x[batch], y[batch]                        # views, no copy
             m, rows = len(yb), all_rows[: len(yb)]
-            # forward: a_0 = x, z_l = a_{l-1} @ W_l + b_l, a_l = sigmoid(z_l); z_L are the logits
-            a = [xb] + [out[:m] for out in outs]                   # a[l]: (m, n_l)
-            for l in range(L):
-                np.matmul(a[l], Ws[l], out=a[l + 1])
-                a[l + 1] += bs[l]
-                if l < L - 1:
-                    _sigmoid_inplace(a[l + 1])
+            # forward: a_0 = x, z_k = a_{k-1} @ W_k + b_k, a_k = sigmoid(z_k); the last z are the logits
+            a = [xb] + [out[:m] for out in outs]                   # a[k]: (m, n_k)
+            for k in range(n_layers):
+                np.matmul(a[k], Ws[k], out=a[k + 1])
+                a[k + 1] += bs[k]
+                if k < n_layers - 1:
+                    _sigmoid_inplace(a[k + 1])
             # loss, and dz = lr * dL/dz_L = lr * (softmax - onehot) / m, in place of the logits
-            dz = a[L]
+            dz = a[n_layers]
             dz -= dz.max(axis=1, keepdims=True)                    # shift: exp cannot overflow
             z_target = dz[rows, yb]
             np.exp(dz, out=dz)
@@ -324,26 +324,26 @@ def sgd_minibatch(
             dz[rows, yb] -= 1.0
             dz *= lr_now / m
             # backward, top layer first; dz carries lr, so dW and db below are lr * gradients
-            for l in range(L - 1, -1, -1):
-                np.matmul(a[l].T, dz, out=dWs[l])                  # lr * a_{l-1}^T dz
+            for k in range(n_layers - 1, -1, -1):
+                np.matmul(a[k].T, dz, out=dWs[k])                  # lr * a_{k-1}^T dz
                 db = dz.sum(axis=0)
-                if l > 0:                                          # gradient for the layer below,
-                    da = np.matmul(dz, Ws[l].T, out=d_outs[l - 1][:m])   # from the old W
+                if k > 0:                                          # gradient for the layer below,
+                    da = np.matmul(dz, Ws[k].T, out=d_outs[k - 1][:m])   # from the old W
                 if weight_decay:
-                    dWs[l] += (lr_now * weight_decay) * Ws[l]
+                    dWs[k] += (lr_now * weight_decay) * Ws[k]
                 if momentum:
-                    vWs[l] *= momentum
-                    vWs[l] -= dWs[l]
-                    Ws[l] += vWs[l]
-                    vbs[l] *= momentum
-                    vbs[l] -= db
-                    bs[l] += vbs[l]
+                    vWs[k] *= momentum
+                    vWs[k] -= dWs[k]
+                    Ws[k] += vWs[k]
+                    vbs[k] *= momentum
+                    vbs[k] -= db
+                    bs[k] += vbs[k]
                 else:
-                    Ws[l] -= dWs[l]
-                    bs[l] -= db
-                if l > 0:
-                    da *= a[l]
-                    da *= 1.0 - a[l]                               # through the sigmoid
+                    Ws[k] -= dWs[k]
+                    bs[k] -= db
+                if k > 0:
+                    da *= a[k]
+                    da *= 1.0 - a[k]                               # through the sigmoid
                     dz = da
         bar.update(steps)
         hist.seconds.append(time.perf_counter() - t0)
