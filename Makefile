@@ -100,12 +100,17 @@ grade: $(STAMP)
 clean:
 	rm -rf $(BUILD) handouts assignments
 
-# The environment, rebuilt when requirements.txt or the package's metadata change. The last step
-# builds matplotlib's font cache once here: the notice it prints on first use goes to stderr, and
-# stderr in a chapter's cell fails the build.
+# The environment, rebuilt when requirements.txt or the package's metadata change. uv (pinned
+# here) installs requirements.txt in seconds where pip takes minutes (CI builds a fresh .venv on
+# every run); where uv cannot reach an index (it reads no pip.conf), pip installs the same list.
+# Binder and readers use plain `pip install -r requirements.txt`. The last step builds
+# matplotlib's font cache once here: the notice it prints on first use goes to stderr, and stderr
+# in a chapter's cell fails the build.
+UV_VERSION = 0.13.8
 $(STAMP): requirements.txt code/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install -q uv==$(UV_VERSION) \
+	  && $(VENV)/bin/uv pip install --python $(PY) -r requirements.txt \
+	  || { $(PY) -m pip install --upgrade pip && $(PY) -m pip install -r requirements.txt; }
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
 	touch $@
