@@ -1,7 +1,9 @@
 """Progress bars that show when a person is watching and stay quiet in the static build.
 
-Shown when ``NNSCRATCH_PROGRESS=1``; hidden when ``NNSCRATCH_PROGRESS=0`` (``make book`` sets this,
-so no progress widget lands in the built pages); otherwise shown in a terminal or a Jupyter kernel.
+Shown when ``NNSCRATCH_PROGRESS=1``; hidden when ``NNSCRATCH_PROGRESS=0`` (the book's build sets
+this in its kernels itself, book/_ext/quiet_build.py, so no progress bar lands in the built pages);
+otherwise shown in a terminal or a Jupyter kernel.
+
 Uses tqdm's plain text bar (which renders in JupyterLab and needs no ipywidgets) when tqdm is
 installed, and nothing when it is not.
 """
