@@ -298,6 +298,52 @@ def test_rubric_goes_inside_its_solution():
                                           if d.options.get("label") in _written())
 
 
+def test_every_exercise_has_a_level_and_minutes():
+    import assignments
+    import rubrics
+
+    known = rubrics.entries(REPO)
+    labels = [ex.label for ex in assignments.all_exercises()]
+    assert labels
+    missing = [label for label in labels if label not in known]
+    assert not missing, f"no entry in book/rubrics.yml for {missing}"
+    for label in labels:
+        entry = known[label]
+        assert entry.get("level") in rubrics.LEVELS, (label, entry.get("level"))
+        assert isinstance(entry.get("minutes"), int) and entry["minutes"] > 0, label
+
+
+def test_level_line_opens_every_exercise_and_leaves_code_alone():
+    import assignments
+    import rubrics
+    from nnscratch.exercises import book_chapters, read_directives
+
+    known = rubrics.entries(REPO)
+    for chapter in book_chapters(REPO):
+        if chapter.suffix != ".md" or not chapter.exists():
+            continue
+        text = chapter.read_text(encoding="utf8")
+        out = rubrics.add_levels(text, known)
+        for d in read_directives(out, ("exercise",)):
+            entry = known[d.options["label"]]
+            first = d.body.strip().split("\n")[0]
+            assert first == f"*{rubrics.level_text(entry)}*", (chapter.stem, first)
+        cells = lambda t: [d.body for d in read_directives(t, ("code-cell",))]  # noqa: E731
+        assert cells(out) == cells(text), chapter.stem           # the execution cache holds
+    assert rubrics.level_text({"level": "warm-up", "minutes": 15}) == "Warm-up · about 15 minutes"
+    with pytest.raises(ValueError, match="warm-up, core, challenge, experiment"):
+        rubrics.level_text({"level": "hard", "minutes": 15})
+    placeholder = ":::{exercise}\n:label: sigmoid-ex-symmetry\n\n*Not part of this assignment.*\n:::"
+    assert rubrics.add_levels(placeholder, known) == placeholder
+
+
+def test_levels_shown_on_the_built_pages(built_book):
+    page = (built_book / "book" / "backprop.html").read_text(encoding="utf8")
+    assert '<p class="exercise-level"><em>Core · about 45 minutes</em></p>' in page
+    instructors = (built_book / "book" / "instructors.html").read_text(encoding="utf8")
+    assert "<th" in instructors and "level" in instructors and "challenge" in instructors
+
+
 def test_rubrics_shown_in_the_full_edition(built_book):
     page = (built_book / "book" / "training.html").read_text(encoding="utf8")
     assert "Rubric (6 points)" in page
