@@ -199,3 +199,21 @@ def test_checks_pass_the_package_and_name_classic_mistakes():
     assert nn.check_adam_step(right)
     result = nn.check_adam_step(no_correction)
     assert not result and "bias correction" in result.message
+
+
+def test_beyond_chapter_measures_what_it_says(built_book):
+    """What the chapter's prose concludes, from the values its run glued (no re-execution)."""
+    import json
+
+    path = built_book.parent / "jupyter_execute" / "book" / "beyond.glue.json"
+    glued = json.loads(path.read_text())
+    v = {k: float(out["data"]["text/plain"]) for k, out in glued.items()
+         if k.startswith("bey_") and "text/plain" in out["data"]
+         and out["data"]["text/plain"].replace(".", "", 1).replace("e-", "", 1).isdigit()}
+    assert v["bey_gc_max"] < 1e-6, "the ReLU gradient check on the page fails"
+    assert v["bey_same"] < 1e-10, "the plain loop is not the book's sgd_minibatch"
+    assert v["bey_ratio_he"] == pytest.approx(1.0, abs=0.5) and v["bey_ratio_half"] < 0.2
+    assert v["bey_n_seeds"] >= 3 and v["bey_n_diverged"] >= 0
+    assert v["bey_end_spread"] < v["bey_max_range"], "the prose says the split cannot rank them"
+    assert v["bey_dead_adam_1"] > v["bey_dead_sgd_1"]
+    assert all(0.9 < v[f"bey_{i}_test"] < 1.0 for i in range(4))
