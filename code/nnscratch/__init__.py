@@ -11,6 +11,7 @@ chapter it is derived:
   *Backpropagation*)
 - ``training``: per-sample and minibatch SGD (chapters *Training* and *Minibatches*)
 - ``gradcheck``: finite-difference gradient checks
+- ``modern``: ReLU with He initialisation, Adam (chapter *Beyond the book's recipe*)
 - ``plotting``: training curves, digit grids, confusion matrices
 - ``checks``: automatic feedback for the exercises, e.g. ``check_sigmoid(my_sigmoid)``
 - ``exercises``: reading the book's exercises from the chapter sources (for instructors)
@@ -56,6 +57,8 @@ from .checks import (
     check_softmax,
     check_validation_split,
 )
+from .checks import check_adam_step, check_relu_backward
+from . import modern  # ReLU, He initialisation and Adam (chapter *Beyond the book's recipe*)
 from .plotting import confusion_matrix, plot_confusion, plot_curves, setup_book_style, show_digits, smooth
 
 try:  # the loader lives in its own module, written alongside

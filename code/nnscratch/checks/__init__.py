@@ -17,6 +17,7 @@ One module per chapter; ``_core`` holds what they share.
 
 from ._core import CheckResult
 from .backprop import check_backward, check_grad_check
+from .beyond import check_adam_step, check_relu_backward
 from .forward import check_forward, check_init
 from .minibatch import check_batches, check_momentum_step
 from .mnist import check_class_means, check_scale, check_validation_split
@@ -42,4 +43,6 @@ __all__ = [
     "check_confident_mistakes",
     "check_batches",
     "check_momentum_step",
+    "check_relu_backward",
+    "check_adam_step",
 ]

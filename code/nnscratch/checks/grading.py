@@ -40,8 +40,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import activations, losses, network
+from .. import activations, losses, modern, network
 from . import backprop, forward, minibatch, mnist, sigmoid, softmax, training
+from . import beyond
 from ._core import CheckResult
 
 __all__ = ["CheckFailed", "PackageCopy", "EXERCISES", "require", "own_work", "package_origin",
@@ -94,6 +95,9 @@ EXERCISES: dict[str, tuple[Callable[..., CheckResult], tuple[Callable, ...], str
                                        training.MISTAKES_HINT),
     "minibatch-ex-batches": (minibatch.check_batches, (), minibatch.BATCHES_HINT),
     "minibatch-ex-momentum": (minibatch.check_momentum_step, (), minibatch.MOMENTUM_HINT),
+    "beyond-ex-relu-backward": (beyond.check_relu_backward, (modern.relu_backward,),
+                                beyond.RELU_HINT),
+    "beyond-ex-adam-step": (beyond.check_adam_step, (modern.adam_step,), beyond.ADAM_HINT),
 }
 
 
