@@ -11,6 +11,8 @@ chapter it is derived:
   *Backpropagation*)
 - ``training``: per-sample and minibatch SGD (chapters *Training* and *Minibatches*)
 - ``gradcheck``: finite-difference gradient checks
+- ``diagnostics``: is training healthy? gradient sizes and update ratios per layer, early
+  stopping, baselines, the first layer's weights as images (chapter *Is training healthy?*)
 - ``plotting``: training curves, digit grids, confusion matrices
 - ``checks``: automatic feedback for the exercises, e.g. ``check_sigmoid(my_sigmoid)``
 - ``exercises``: reading the book's exercises from the chapter sources (for instructors)
@@ -56,6 +58,7 @@ from .checks import (
     check_softmax,
     check_validation_split,
 )
+from . import diagnostics
 from .plotting import confusion_matrix, plot_confusion, plot_curves, setup_book_style, show_digits, smooth
 
 try:  # the loader lives in its own module, written alongside

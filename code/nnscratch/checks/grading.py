@@ -42,6 +42,8 @@ import numpy as np
 
 from .. import activations, losses, network
 from . import backprop, forward, minibatch, mnist, sigmoid, softmax, training
+from . import diagnostics as _diagnostics
+from .. import diagnostics as _diag_pkg
 from ._core import CheckResult
 
 __all__ = ["CheckFailed", "PackageCopy", "EXERCISES", "require", "own_work", "package_origin",
@@ -94,6 +96,10 @@ EXERCISES: dict[str, tuple[Callable[..., CheckResult], tuple[Callable, ...], str
                                        training.MISTAKES_HINT),
     "minibatch-ex-batches": (minibatch.check_batches, (), minibatch.BATCHES_HINT),
     "minibatch-ex-momentum": (minibatch.check_momentum_step, (), minibatch.MOMENTUM_HINT),
+    "diagnostics-ex-update-ratio": (_diagnostics.check_update_ratios, (_diag_pkg.update_ratios,),
+                                    _diagnostics.RATIO_HINT),
+    "diagnostics-ex-early-stopping": (_diagnostics.check_early_stopping,
+                                      (_diag_pkg.early_stopping,), _diagnostics.STOP_HINT),
 }
 
 
