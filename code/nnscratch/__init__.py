@@ -58,6 +58,7 @@ from .checks import (
     check_softmax,
     check_validation_split,
 )
+from .checks import check_early_stopping, check_update_ratios
 from . import diagnostics
 from .plotting import confusion_matrix, plot_confusion, plot_curves, setup_book_style, show_digits, smooth
 
