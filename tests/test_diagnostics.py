@@ -112,3 +112,13 @@ def test_the_network_overfits_a_tiny_set():
     nn.sgd_minibatch(params, x, y, epochs=400, lr=0.5, batch_size=5, rng=rng, progress=False,
                      record_train=False)
     assert nn.accuracy(params, x, y) == 1.0
+
+
+def test_backward_factors_multiply_to_the_gradient_sizes():
+    params, x, y = _tiny(6)
+    w_f, s_f = dg.backward_factors(params, x, y)
+    sizes = dg.gradient_sizes(params, x, y)
+    assert w_f.shape == s_f.shape == (2,)
+    for k in (2, 3):                                         # size_{k-1} = size_k * w * s
+        assert np.isclose(sizes[k - 2], sizes[k - 1] * w_f[k - 2] * s_f[k - 2], rtol=1e-12)
+    assert np.all(s_f <= 0.25) and np.all(s_f > 0)           # sigma' <= 1/4

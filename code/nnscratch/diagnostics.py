@@ -6,6 +6,8 @@
   shrinks it;
 - :func:`gradient_sizes`: the mean per-sample norm of that gradient, one number per
   layer;
+- :func:`backward_factors`: by how much ``W_k^T`` and the sigmoid's slope each change
+  the gradient's size on one step down;
 - :func:`update_ratios`: ``||lr dW_k|| / ||W_k||`` per layer, the relative size of one
   SGD step (cs231n's rule of thumb: about 1e-3 is healthy);
 - :func:`early_stopping`: the epoch to keep, from validation scores and a patience;
@@ -27,6 +29,7 @@ from .network import Params, _n_layers, forward
 __all__ = [
     "pre_activation_grads",
     "gradient_sizes",
+    "backward_factors",
     "update_ratios",
     "early_stopping",
     "nearest_class_mean",
@@ -68,6 +71,28 @@ def gradient_sizes(params: Params, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     n = np.asarray(x).shape[0]
     return np.array([float(np.mean(np.linalg.norm(dz * n, axis=1)))
                      for dz in pre_activation_grads(params, x, y)])
+
+
+def backward_factors(params: Params, x: np.ndarray,
+                     y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two factors of each step down the backward pass, from layer k to k - 1.
+
+    ``dL/dz_{k-1} = (dL/dz_k @ W_k^T) * sigma'(z_{k-1})``: returns ``(w_factor,
+    sigmoid_factor)``, each of shape (n_layers - 1,), entry k - 2 for the step from
+    layer k down to k - 1. ``w_factor`` is the mean per-sample norm of
+    ``dL/dz_k @ W_k^T`` over that of ``dL/dz_k``; ``sigmoid_factor`` the mean norm of
+    ``dL/dz_{k-1}`` over that of ``dL/dz_k @ W_k^T``, at most 1/4 since sigma' <= 1/4.
+    """
+    n = np.asarray(x).shape[0]
+    dzs = [dz * n for dz in pre_activation_grads(params, x, y)]   # per-sample rows
+    size = [float(np.mean(np.linalg.norm(dz, axis=1))) for dz in dzs]
+    w_factor, sigmoid_factor = [], []
+    for k in range(2, len(dzs) + 1):                       # step from layer k to k - 1
+        back = dzs[k - 1] @ params[f"W{k}"].T              # (N, n_{k-1}), before sigma'
+        back_size = float(np.mean(np.linalg.norm(back, axis=1)))
+        w_factor.append(back_size / size[k - 1])
+        sigmoid_factor.append(size[k - 2] / back_size)
+    return np.array(w_factor), np.array(sigmoid_factor)
 
 
 def update_ratios(params: Params, grads: Params, lr: float) -> np.ndarray:
