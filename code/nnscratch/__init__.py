@@ -12,6 +12,8 @@ chapter it is derived:
 - ``training``: per-sample and minibatch SGD (chapters *Training* and *Minibatches*)
 - ``gradcheck``: finite-difference gradient checks
 - ``modern``: ReLU with He initialisation, Adam (chapter *Beyond the book's recipe*)
+- ``diagnostics``: is training healthy? gradient sizes and update ratios per layer, early
+  stopping, baselines, the first layer's weights as images (chapter *Is training healthy?*)
 - ``plotting``: training curves, digit grids, confusion matrices
 - ``checks``: automatic feedback for the exercises, e.g. ``check_sigmoid(my_sigmoid)``
 - ``exercises``: reading the book's exercises from the chapter sources (for instructors)
@@ -59,6 +61,8 @@ from .checks import (
 )
 from .checks import check_adam_step, check_relu_backward
 from . import modern  # ReLU, He initialisation and Adam (chapter *Beyond the book's recipe*)
+from .checks import check_early_stopping, check_update_ratios
+from . import diagnostics
 from .plotting import confusion_matrix, plot_confusion, plot_curves, setup_book_style, show_digits, smooth
 
 try:  # the loader lives in its own module, written alongside

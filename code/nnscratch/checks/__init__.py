@@ -24,6 +24,7 @@ from .mnist import check_class_means, check_scale, check_validation_split
 from .sigmoid import check_sigmoid, check_sigmoid_prime
 from .softmax import check_cross_entropy, check_cross_entropy_grad, check_softmax
 from .training import check_confident_mistakes, check_sgd_step
+from .diagnostics import check_early_stopping, check_update_ratios
 
 __all__ = [
     "CheckResult",
@@ -45,4 +46,6 @@ __all__ = [
     "check_momentum_step",
     "check_relu_backward",
     "check_adam_step",
+    "check_update_ratios",
+    "check_early_stopping",
 ]

@@ -43,6 +43,8 @@ import numpy as np
 from .. import activations, losses, modern, network
 from . import backprop, forward, minibatch, mnist, sigmoid, softmax, training
 from . import beyond
+from . import diagnostics as _diagnostics
+from .. import diagnostics as _diag_pkg
 from ._core import CheckResult
 
 __all__ = ["CheckFailed", "PackageCopy", "EXERCISES", "require", "own_work", "package_origin",
@@ -98,6 +100,10 @@ EXERCISES: dict[str, tuple[Callable[..., CheckResult], tuple[Callable, ...], str
     "beyond-ex-relu-backward": (beyond.check_relu_backward, (modern.relu_backward,),
                                 beyond.RELU_HINT),
     "beyond-ex-adam-step": (beyond.check_adam_step, (modern.adam_step,), beyond.ADAM_HINT),
+    "diagnostics-ex-update-ratio": (_diagnostics.check_update_ratios, (_diag_pkg.update_ratios,),
+                                    _diagnostics.RATIO_HINT),
+    "diagnostics-ex-early-stopping": (_diagnostics.check_early_stopping,
+                                      (_diag_pkg.early_stopping,), _diagnostics.STOP_HINT),
 }
 
 
