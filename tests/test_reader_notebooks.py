@@ -53,9 +53,12 @@ def test_a_chapter_becomes_plain_markdown() -> None:
     assert "accuracy 92.4%," in md and "60000 images" in md
     assert "*The sigmoid and numerical stability*" in md and "that chapter:" in md
     assert "def sigmoid(" in md and "`code/nnscratch/activations.py`" in md
-    assert "![A line (rising)](attachment:fig.svg)" in md and "*Figure: The curve rises, $z > 0$.*" in md
+    # SVG in place (JupyterLab resolves attachments only for bitmaps): base64 of "<svg/>".
+    assert ('<img src="data:image/svg+xml;base64,PHN2Zy8+" alt="A line [rising]" '
+            'style="max-width: 100%">') in md
+    assert "*Figure: The curve rises, $z > 0$.*" in md
     assert "{glue" not in md and "literalinclude" not in md and ":name:" not in md
-    assert set(out.cells[0].attachments) == {"fig.svg"}
+    assert "attachments" not in out.cells[0]
     # The book-only glue outputs are gone; the displayed figure stays, collapsed as on the page.
     assert [o.metadata["scrapbook"]["name"] for o in out.cells[1].outputs] == ["fig"]
     assert out.cells[1].metadata["jupyter"] == {"outputs_hidden": True}
