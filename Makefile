@@ -6,7 +6,8 @@
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make pdf     the whole book as one PDF, _build/html/nnscratch.pdf (headless Chromium prints it)
 #   make student build the student edition (no solutions) into _build/student/_build/html, and its PDF
-#   make handouts write one notebook per chapter, without solutions, into handouts/
+#   make handouts write one notebook per chapter, without solutions, into handouts/ (its prose
+#                shows the glued numbers: run after make book/rebuild, or chapters execute again)
 #                (make student and make handouts take EXERCISES="label ..." for a subset)
 #   make assignments  Otter assignments (student notebook + Gradescope autograder zip) into
 #                assignments/: one per chapter, or EXERCISES="label ..." (NAME=...) or CHAPTERS="..."
@@ -76,7 +77,8 @@ student: $(STAMP)
 
 handouts: $(STAMP)
 	rm -rf handouts
-	$(PY) tools/editions.py handouts --out handouts --exercises "$(EXERCISES)"
+	$(PY) tools/editions.py handouts --out handouts --exercises "$(EXERCISES)" \
+	    --cache $(BUILD)/.jupyter_cache
 
 # Otter assignments (tools/assignments.py) and grading here, without Docker (tools/grade.py).
 EXERCISES ?=

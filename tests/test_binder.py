@@ -46,6 +46,9 @@ import browser
 from conftest import BOOK_BUILD_TIMEOUT, REPO_ROOT, book_env
 from test_book_build import is_notebook, source_of, toc_pages
 
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+from notebooks_branch import copy_notebooks  # noqa: E402
+
 CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, d))]
 
 LAB_START_TIMEOUT = 120   # seconds for JupyterLab to answer
@@ -131,11 +134,12 @@ def notebooks_branch(tmp: Path, html: Path) -> Path:
         if entry.name not in ("book", ".git", ".venv", "_build"):
             (root / entry.name).symlink_to(entry)
     for entry in (REPO_ROOT / "book").iterdir():
-        (root / "book" / entry.name).symlink_to(entry)
+        if not (entry.suffix == ".ipynb"
+                and (html / "_sources" / "book" / entry.name).is_file()):
+            (root / "book" / entry.name).symlink_to(entry)
+    copy_notebooks(html / "_sources", root)  # what the Pages workflow does
     for docname in CHAPTERS:
-        reader = html / "_sources" / f"{docname}.ipynb"
-        assert reader.is_file(), f"the book build made no reader notebook for {docname}"
-        (root / f"{docname}.ipynb").write_bytes(reader.read_bytes())
+        assert (root / f"{docname}.ipynb").is_file(), f"no reader notebook for {docname}"
     return root
 
 

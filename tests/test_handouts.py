@@ -22,12 +22,17 @@ EXECUTION_TIMEOUT = 600  # seconds per cell, as generous as the book build's
 
 
 @pytest.fixture(scope="session")
-def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Write the handouts once, as `make handouts` does; chapter -> notebook path."""
+def handouts(tmp_path_factory: pytest.TempPathFactory, book_build) -> dict[str, Path]:
+    """Write the handouts once, as `make handouts` does after a build (the glued values come
+    from the session build's execution cache, so no chapter runs again); chapter -> path."""
     out = tmp_path_factory.mktemp("handouts")
-    subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "editions.py"), "handouts",
-                    "--out", str(out)], cwd=REPO_ROOT, check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "editions.py"), "handouts",
+                           "--out", str(out), "--cache",
+                           str(book_build.html.parent / ".jupyter_cache")],
+                          cwd=REPO_ROOT, check=True, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=300)
+    assert "executing" not in proc.stdout, f"a chapter ran again: {proc.stdout}"
     return {p.stem: p for p in sorted(out.glob("*.ipynb"))}
 
 
@@ -48,6 +53,18 @@ def test_handouts_hold_no_solution_text(handouts: dict[str, Path]) -> None:
     for path in handouts.values():
         text = path.read_text(encoding="utf8")
         assert "{solution" not in text and "Solution to" not in text, path.name
+
+
+def test_handouts_show_numbers_not_glue_roles(handouts: dict[str, Path]) -> None:
+    """The prose shows what the page shows: glued numbers and figures, not MyST glue syntax."""
+    for chapter, path in handouts.items():
+        nb = nbformat.read(path, as_version=4)
+        markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert not re.search(r"\{glue(:\w+)?\}|\{glue:figure\}|\{literalinclude\}", markdown), (
+            f"{chapter}: raw glue or include syntax in the handout")
+        source = chapters_with_exercises()[chapter].read_text(encoding="utf8")
+        figures = len(re.findall(r"^[`:]{3,}\{glue:figure\}", source, re.MULTILINE))
+        assert markdown.count('<img src="data:image/svg+xml;base64,') >= figures, chapter
 
 
 def test_each_exercise_is_a_titled_cell_followed_by_its_starter(handouts: dict[str, Path]) -> None:
