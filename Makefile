@@ -9,7 +9,8 @@
 #   make handouts write one notebook per chapter, without solutions, into handouts/ (its prose
 #                shows the glued numbers: run after make book/rebuild, or chapters execute again)
 #                (make student and make handouts take EXERCISES="label ..." for a subset)
-#   make assignments  Otter assignments (student notebook + Gradescope autograder zip) into
+#   make assignments  Otter assignments (student notebook + Gradescope autograder zip; the numbers
+#                the exercises quote from the build's cache) into
 #                assignments/: one per chapter, or EXERCISES="label ..." (NAME=...) or CHAPTERS="..."
 #   make grade   grade SUBMISSIONS=folder of notebooks (ASSIGNMENT=assignments/<name>) into
 #                grades/: grades.csv and a feedback file per student (TIMEOUT=s, MEMORY=MiB)
@@ -92,7 +93,7 @@ MEMORY ?= 2048
 
 assignments: $(STAMP)
 	$(PY) tools/assignments.py --out assignments --exercises "$(EXERCISES)" \
-	    --chapters "$(CHAPTERS)" --name "$(NAME)"
+	    --chapters "$(CHAPTERS)" --name "$(NAME)" --cache $(BUILD)/.jupyter_cache
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make grade needs SUBMISSIONS=folder (of submitted notebooks)"; exit 2; }

@@ -144,3 +144,20 @@ def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Pa
         for cell in starters:
             shown = "".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
             assert "not answered yet" in shown, f"{chapter}: {cell.source!r} showed {shown!r}"
+
+
+def test_assignment_notebooks_quote_numbers_not_glue_keys(book_build, monkeypatch) -> None:
+    """`make assignments` writes an exercise's prose into the student notebook; the numbers it
+    quotes from its chapter are the glued values (from the build's cache), not their keys."""
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    import assignments
+
+    monkeypatch.setattr(assignments, "GLUE_CACHE", book_build.html.parent / ".jupyter_cache")
+    monkeypatch.setattr(assignments, "_GLUED", {})
+    numbers = exercise_numbers(REPO_ROOT)
+    quoting = [ex for ex in assignments.all_exercises() if "{glue" in ex.text]
+    assert quoting, "no exercise quotes a glued number: nothing to check"
+    for ex in quoting:
+        text = assignments._prose(ex, numbers)
+        keys = re.findall(r"\{glue(?::\w+)?\}`([^`:]+)", ex.text)
+        assert "{glue" not in text and not [k for k in keys if k in text], (ex.label, text)

@@ -264,7 +264,8 @@ def handout(chapter: Path, numbers: dict[str, str],
 def write_handouts(repo: Path, out: Path, keep: set[str] | None = None,
                    cache: Path | None = None) -> list[Path]:
     """Write one handout per chapter with exercises (in ``keep``) into ``out``; return them.
-    The glued values come from the execution cache ``cache`` where it has them."""
+    With ``cache`` (the command line always gives one), the prose shows the glued values, from
+    that execution cache where it has them, else from a run here; without, glue roles stay."""
     numbers = exercise_numbers(repo)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -273,7 +274,8 @@ def write_handouts(repo: Path, out: Path, keep: set[str] | None = None,
                                            if keep is None or ex.label in keep]:
             continue
         path = out / f"{chapter.stem}.ipynb"
-        nbformat.write(handout(chapter, numbers, keep, glued_values(chapter, cache)), path)
+        glued = glued_values(chapter, cache) if cache is not None else None
+        nbformat.write(handout(chapter, numbers, keep, glued), path)
         written.append(path)
         print(f"handouts: wrote {path.relative_to(repo) if path.is_relative_to(repo) else path}")
     return written
