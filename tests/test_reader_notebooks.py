@@ -69,3 +69,13 @@ def test_a_missing_value_is_an_error_that_names_it() -> None:
                    glued("fig", {"image/svg+xml": "<svg/>"}, True)])
     with pytest.raises(rn.ReaderError, match="nothing was glued as 'acc'"):
         rn.reader_notebook(REPO_ROOT / "book" / "chapter.md", nb)
+
+
+def test_references_and_citations_read_as_on_the_page() -> None:
+    refs = {"sec-x": "Why raw pixels stall", "fig-a": "Figure 3.1", "#fig-a": "3.1",
+            "cite:g": "Glorot and Bengio 2010", "cite:k": "Kingma and Ba 2015"}
+    md, _ = rn.convert_markdown("in {ref}`sec-x`, {numref}`fig-a`, {numref}`Fig. {number} <fig-a>`"
+                                " {cite}`g,k`; {cite}`nope` and {ref}`local-label`",
+                                REPO_ROOT / "book" / "chapter.md", {}, refs)
+    assert md == ("in *Why raw pixels stall*, Figure 3.1, Fig. 3.1 "
+                  "(Glorot and Bengio 2010; Kingma and Ba 2015); {cite}`nope` and {ref}`local-label`")

@@ -51,6 +51,7 @@ CELL_TIMEOUT = 600
 GLUE_ROLE = re.compile(r"\{glue(?::(text|md|any))?\}`([^`]+)`")
 DOC_ROLE = re.compile(r"\{doc\}`([^`]+)`")
 REF_ROLE = re.compile(r"\{(ref|numref)\}`([^`]+)`")
+CITE_ROLE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
 
 
@@ -212,6 +213,13 @@ def ref_text(role: str, content: str, refs: dict[str, str]) -> str:
     return text.replace("{number}", number).replace("%s", number)
 
 
+def cite_text(role: str, keys: str, refs: dict[str, str]) -> str:
+    """{cite}`a,b` as "(Author 2010; Other 2015)" from refs["cite:a"]; left as it is if a key
+    is unknown."""
+    names = [refs.get(f"cite:{k.strip()}") for k in keys.split(",")]
+    return f"({'; '.join(names)})" if all(names) else role
+
+
 def convert_markdown(source: str, chapter: Path, glued: dict[str, dict],
                      refs: dict[str, str] | None = None) -> tuple[str, dict]:
     """The cell's Markdown with glue, figures, literalincludes and {doc} links resolved, and
@@ -240,6 +248,7 @@ def convert_markdown(source: str, chapter: Path, glued: dict[str, dict],
     text = DOC_ROLE.sub(lambda d: doc_link(d.group(1), chapter), text)
     if refs:
         text = REF_ROLE.sub(lambda r: ref_text(r.group(1), r.group(2), refs), text)
+        text = CITE_ROLE.sub(lambda c: cite_text(c.group(0), c.group(1), refs), text)
     return text, attachments
 
 

@@ -94,7 +94,25 @@ def reference_titles(app) -> dict[str, str]:
                     figtype, figtype.capitalize())
                 titles[label] = f"{word} {number}"
                 titles[f"#{label}"] = number
+    titles.update(citation_texts(app))
     return titles
+
+
+def citation_texts(app) -> dict[str, str]:
+    """{"cite:key": "Glorot and Bengio 2010"} for the entries of the book's .bib files, so that
+    a notebook names what the page cites (the page links it into the bibliography)."""
+    from pybtex.database import parse_file
+
+    texts = {}
+    for bibfile in getattr(app.config, "bibtex_bibfiles", []):
+        for key, entry in parse_file(str(Path(app.srcdir) / bibfile)).entries.items():
+            people = entry.persons.get("author") or entry.persons.get("editor") or []
+            last = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
+            who = (last[0] if len(last) == 1 else " and ".join(last) if len(last) == 2
+                   else f"{last[0]} et al." if last
+                   else entry.fields.get("title", key).replace("{", "").replace("}", ""))
+            texts[f"cite:{key}"] = f"{who} {entry.fields.get('year', '')}".strip()
+    return texts
 
 
 def reader_notebook(app, pagename: str) -> nbformat.NotebookNode | None:
