@@ -6,9 +6,11 @@
 #   make bench   time an epoch of every implementation side by side; fails if a speed floor is missed
 #   make pdf     the whole book as one PDF, _build/html/nnscratch.pdf (headless Chromium prints it)
 #   make student build the student edition (no solutions) into _build/student/_build/html, and its PDF
-#   make handouts write one notebook per chapter, without solutions, into handouts/
+#   make handouts write one notebook per chapter, without solutions, into handouts/ (its prose
+#                shows the glued numbers: run after make book/rebuild, or chapters execute again)
 #                (make student and make handouts take EXERCISES="label ..." for a subset)
-#   make assignments  Otter assignments (student notebook + Gradescope autograder zip) into
+#   make assignments  Otter assignments (student notebook + Gradescope autograder zip; the numbers
+#                the exercises quote from the build's cache) into
 #                assignments/: one per chapter, or EXERCISES="label ..." (NAME=...) or CHAPTERS="..."
 #   make grade   grade SUBMISSIONS=folder of notebooks (ASSIGNMENT=assignments/<name>) into
 #                grades/: grades.csv and a feedback file per student (TIMEOUT=s, MEMORY=MiB)
@@ -76,7 +78,8 @@ student: $(STAMP)
 
 handouts: $(STAMP)
 	rm -rf handouts
-	$(PY) tools/editions.py handouts --out handouts --exercises "$(EXERCISES)"
+	$(PY) tools/editions.py handouts --out handouts --exercises "$(EXERCISES)" \
+	    --cache $(BUILD)/.jupyter_cache
 
 # Otter assignments (tools/assignments.py) and grading here, without Docker (tools/grade.py).
 EXERCISES ?=
@@ -90,7 +93,7 @@ MEMORY ?= 2048
 
 assignments: $(STAMP)
 	$(PY) tools/assignments.py --out assignments --exercises "$(EXERCISES)" \
-	    --chapters "$(CHAPTERS)" --name "$(NAME)"
+	    --chapters "$(CHAPTERS)" --name "$(NAME)" --cache $(BUILD)/.jupyter_cache
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "make grade needs SUBMISSIONS=folder (of submitted notebooks)"; exit 2; }

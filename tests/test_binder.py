@@ -2,14 +2,18 @@
 it, driven in headless Chromium.
 
 Binder builds the repository with repo2docker (`pip install -r requirements.txt`, then the
-`postBuild` script) and opens the path in the launch link, `lab/tree/book/<chapter>.md`. Here
-JupyterLab runs from this environment on 127.0.0.1 with the repository as its root, after the
+`postBuild` script) and opens the path in the launch link. The launch link opens the chapter's
+reader notebook, `lab/tree/book/<chapter>.ipynb`, on the branch the Pages workflow publishes
+(the commit's tree plus the reader notebooks the book build made, book/_ext/reader_edition.py).
+Here JupyterLab runs from this environment on 127.0.0.1 with that branch's layout as its root (the
+repository's files, linked, plus the reader notebooks of the session's book build), after the
 repository's own postBuild has written its settings to a fresh Jupyter config folder (Binder's
 ~/.jupyter). For every notebook chapter in _toc.yml the test opens the launch link's path, checks
-that JupyterLab shows a notebook (not a text editor), runs all cells from the command palette as
-a reader would, and checks that no cell failed and that the figures show. Progress bars (tqdm
-writes them to stderr) are fine; tracebacks are not. A screenshot of each chapter goes to
-<build>/screenshots/binder/.
+that JupyterLab shows a notebook (not a text editor) that reads like the page (no raw MyST, the
+package source and the glued numbers the page shows, every figure with its caption and loaded),
+runs all cells from the command palette as a reader would, and checks that no cell failed and
+that the figures show. Progress bars (tqdm writes them to stderr) are fine; tracebacks are not.
+Screenshots of each chapter, before and after the run, go to <build>/screenshots/binder/.
 
 Test-only settings, in a second config folder: autosave off (so the test never writes a chapter)
 and no news or update checks. test_without_postbuild_a_chapter_opens_as_text shows that the
@@ -34,12 +38,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
 import browser
 from conftest import BOOK_BUILD_TIMEOUT, REPO_ROOT, book_env
 from test_book_build import is_notebook, source_of, toc_pages
+
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+from notebooks_branch import copy_notebooks  # noqa: E402
 
 CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, d))]
 
@@ -51,7 +59,14 @@ TEST_SETTINGS = {
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                      "checkForUpdates": False},
+    # Every cell in the page at once (by default JupyterLab renders the cells near the view
+    # only, as the reader scrolls), so that the test reads the whole notebook.
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
+
+# MyST that must not show as text in a reader notebook (jupyterlab-myst renders the rest).
+RAW_MYST = re.compile(r"\{glue(:\w+)?\}|\{literalinclude\}|\{doc\}|:::\{|```\{|"
+                      r"(?<![\w:]):(alt|name|label|pyobject|language|caption|tags):\s")
 
 
 def on_the_book(test):
@@ -69,6 +84,7 @@ class Lab:
     token: str
     workspaces: Path
     log: Path
+    root: Path = REPO_ROOT  # the folder JupyterLab serves
 
     def api(self, path: str, method: str = "GET"):
         request = urllib.request.Request(self.url + path, method=method,
@@ -109,21 +125,39 @@ def lab_environment(tmp: Path, postbuild: bool) -> dict[str, str]:
     return env
 
 
+def notebooks_branch(tmp: Path, html: Path) -> Path:
+    """The layout of the branch the Pages workflow publishes: the repository's files (linked
+    here) plus book/<chapter>.ipynb, the reader notebooks of the book build at `html`."""
+    root = tmp / "notebooks-branch"
+    (root / "book").mkdir(parents=True)
+    for entry in REPO_ROOT.iterdir():
+        if entry.name not in ("book", ".git", ".venv", "_build"):
+            (root / entry.name).symlink_to(entry)
+    for entry in (REPO_ROOT / "book").iterdir():
+        if not (entry.suffix == ".ipynb"
+                and (html / "_sources" / "book" / entry.name).is_file()):
+            (root / "book" / entry.name).symlink_to(entry)
+    copy_notebooks(html / "_sources", root)  # what the Pages workflow does
+    for docname in CHAPTERS:
+        assert (root / f"{docname}.ipynb").is_file(), f"no reader notebook for {docname}"
+    return root
+
+
 @contextlib.contextmanager
-def jupyterlab(tmp: Path, postbuild: bool) -> Iterator[Lab]:
+def jupyterlab(tmp: Path, postbuild: bool, root: Path = REPO_ROOT) -> Iterator[Lab]:
     env = lab_environment(tmp, postbuild)
     port, token = browser.free_port(), secrets.token_hex(24)
     log = tmp / "jupyterlab.log"
     cmd = [str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser", "--allow-root",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPO_ROOT}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
            # Not a Binder setting: the checkpoint JupyterLab saves on opening a file goes here,
            # not into book/.ipynb_checkpoints.
            f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"]
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, env=env, cwd=root, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT)
-    lab = Lab(f"http://127.0.0.1:{port}/", token, tmp / "workspaces", log)
+    lab = Lab(f"http://127.0.0.1:{port}/", token, tmp / "workspaces", log, root)
     try:
         deadline = time.monotonic() + LAB_START_TIMEOUT
         while True:
@@ -147,8 +181,9 @@ def jupyterlab(tmp: Path, postbuild: bool) -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    with jupyterlab(tmp_path_factory.mktemp("binder"), postbuild=True) as server:
+def lab(tmp_path_factory: pytest.TempPathFactory, built_book: Path) -> Iterator[Lab]:
+    tmp = tmp_path_factory.mktemp("binder")
+    with jupyterlab(tmp, postbuild=True, root=notebooks_branch(tmp, built_book)) as server:
         yield server
 
 
@@ -164,6 +199,21 @@ def launch_path(html: Path, docname: str) -> str:
     paths = parse_qs(urlsplit(links[0]).query).get("urlpath")
     assert paths, f"{docname}: the launch link names no urlpath: {links[0]}"
     return paths[0]
+
+
+def page_reading(html: Path, docname: str) -> dict:
+    """What the page shows that its notebook must show too: the glued numbers (myst-nb's
+    pasted text), the package functions it includes, and its glued figures."""
+    soup = BeautifulSoup((html / f"{docname}.html").read_text(encoding="utf8"), "html.parser")
+    article = soup.select_one("article.bd-article")
+    pasted = {" ".join(e.get_text().split()) for e in article.select(".pasted-text")}
+    source = source_of(REPO_ROOT, docname).read_text(encoding="utf8")
+    return {
+        "numbers": sorted(p for p in pasted if p),
+        "functions": sorted(set(re.findall(r"^:pyobject:\s*(?:\w+\.)?(\w+)\s*$", source,
+                                           re.MULTILINE))),
+        "figures": len(re.findall(r"^[`:]{3,}\{glue:figure\}", source, re.MULTILINE)),
+    }
 
 
 def figures_made_by_code(html: Path, docname: str) -> int:
@@ -198,6 +248,29 @@ return {
       '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]')].map(text),
   figures: panel.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg').length,
 };
+"""
+
+# The notebook's Markdown cells as JupyterLab (and jupyterlab-myst) rendered them.
+READING = """
+const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+// jupyterlab-myst renders a Markdown cell into a .myst widget (JupyterLab's own: .jp-RenderedMarkdown)
+const cells = [...panel.querySelectorAll('.jp-MarkdownCell')]
+    .map(c => c.querySelector('.myst, .jp-RenderedMarkdown')).filter(c => c);
+const images = cells.flatMap(c => [...c.querySelectorAll('img')]);
+return {
+  cells: panel.querySelectorAll('.jp-MarkdownCell').length,
+  rendered: cells.length,
+  text: cells.map(c => c.textContent).join('\\n'),
+  images: images.length,
+  broken: images.filter(i => !(i.complete && i.naturalWidth > 0))
+      .map(i => (i.getAttribute('alt') || '?').slice(0, 80)),
+  captions: cells.filter(c => /Figure: /.test(c.textContent)).length,
+};
+"""
+
+EXPAND = """
+document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPlaceholder')
+    .forEach(e => e.click());
 """
 
 # A traceback, or an exception's name, in an error or stderr output. A progress bar is neither.
@@ -264,17 +337,20 @@ def run_all_cells(d) -> None:
 
 
 def wait_for_the_run(d, path: str) -> dict:
-    """Wait until no cell is queued or running and the kernel is idle, twice in a row."""
+    """Wait until no cell is queued or running and the kernel is idle, twice in a row, after the
+    run has shown (a cell busy, or every cell numbered): the reader notebook comes with outputs
+    but without execution counts, so `[ ]` marks a cell not run yet."""
     started = time.monotonic()
-    calm = 0
+    calm, ran = 0, False
     while True:
         time.sleep(1.0)
         state = d.execute_script(STATE)
         if state["dialog"]:
             pytest.fail(f"{path}: JupyterLab shows a dialog: {state['dialog']}", pytrace=False)
         busy = any("*" in p for p in state["prompts"]) or state["status"] != "idle"
+        ran = ran or busy or all(re.search(r"\[\d+\]", p) for p in state["prompts"])
         calm = 0 if busy else calm + 1
-        if calm >= 2 and time.monotonic() - started > 3:
+        if ran and calm >= 2 and time.monotonic() - started > 3:
             return state
         if time.monotonic() - started > RUN_TIMEOUT:
             pytest.fail(f"{path}: cells still running after {RUN_TIMEOUT} s: {state['prompts']}",
@@ -304,7 +380,7 @@ def test_without_postbuild_a_chapter_opens_as_text(built_book: Path, tmp_path: P
     notebook that test_chapter_runs_in_jupyterlab sees is postBuild's doing."""
     if not CHAPTERS:
         pytest.skip("no notebook chapters in _toc.yml yet")
-    path = launch_path(built_book, CHAPTERS[0])
+    path = f"lab/tree/{source_of(REPO_ROOT, CHAPTERS[0]).relative_to(REPO_ROOT).as_posix()}"
     with jupyterlab(tmp_path, postbuild=False) as server, browser.chromium(1280, 900) as d:
         state = open_chapter(d, server, path)
         assert state["editor"] and not state["notebook"], state
@@ -314,28 +390,58 @@ def test_without_postbuild_a_chapter_opens_as_text(built_book: Path, tmp_path: P
 @pytest.mark.parametrize("docname", CHAPTERS)
 def test_chapter_runs_in_jupyterlab(built_book: Path, lab: Lab, docname: str) -> None:
     path = launch_path(built_book, docname)
-    assert path == f"lab/tree/{source_of(REPO_ROOT, docname).relative_to(REPO_ROOT).as_posix()}"
+    assert path == f"lab/tree/{docname}.ipynb", f"{docname}: Binder opens {path}"
     sources = sorted((REPO_ROOT / "book").glob("*.md"))
     before = hashes(sources)
     shots = built_book.parent / "screenshots" / "binder"
+    shot = shots / docname.replace("/", "__")
     lab.reset()
     with browser.chromium(1280, 900) as d:
         try:
             state = open_chapter(d, lab, path)
             assert state["notebook"] and not state["editor"], (
-                f"{path} opened as text, not as a notebook (postBuild's default viewer): {state}")
+                f"{path} opened as text, not as a notebook: {state}")
             browser.wait_until(lambda: d.execute_script(STATE)["status"] == "idle",
                                OPEN_TIMEOUT, what=f"{path}: the kernel to start")
+            browser.wait_until(lambda: (lambda r: r["cells"] and r["rendered"] == r["cells"]
+                                        and not r["broken"])(d.execute_script(READING)) or None,
+                               OPEN_TIMEOUT, what=f"{path}: the Markdown cells to render")
+            reading = d.execute_script(READING)
+            with contextlib.suppress(Exception):
+                d.get_screenshot_as_file(f"{shot}-before.png")
             run_all_cells(d)
-            state = wait_for_the_run(d, path)
+            wait_for_the_run(d, path)
+            # A collapsed cell (the page hides its code) shows no prompt: expand them to read it.
+            d.execute_script(EXPAND)
+            state = browser.wait_until(
+                lambda: (lambda s: s if not any(p == "" for p in s["prompts"]) else None)(
+                    d.execute_script(STATE)), 20, what=f"{path}: the collapsed cells to expand")
             outputs = d.execute_script(OUTPUTS)
         finally:
             shots.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(Exception):  # a screenshot is a courtesy: never mask a failure
                 d.execute_script("const f = document.querySelector('.jp-OutputArea-output img');"
                                  "if (f) f.scrollIntoView({block: 'center'});")
-                d.get_screenshot_as_file(str(shots / f"{docname.replace('/', '__')}.png"))
+                d.get_screenshot_as_file(f"{shot}.png")
     lab.reset()
+
+    # It reads like the page.
+    reader = nbformat.read(lab.root / f"{docname}.ipynb", as_version=4)
+    markdown = sum(c.cell_type == "markdown" for c in reader.cells)
+    assert reading["rendered"] == markdown, (
+        f"{path}: {reading['rendered']} of {markdown} Markdown cells rendered")
+    text = " ".join(reading["text"].split())
+    raw = sorted({m.group(0) for m in RAW_MYST.finditer(reading["text"])})
+    assert not raw, f"{path}: raw MyST in the rendered notebook: {raw}"
+    page = page_reading(built_book, docname)
+    missing = [n for n in page["numbers"] if n not in text]
+    assert not missing, f"{path}: numbers the page shows but the notebook does not: {missing}"
+    absent = [f for f in page["functions"] if f"def {f}(" not in text]
+    assert not absent, f"{path}: package source the page shows but the notebook does not: {absent}"
+    assert not reading["broken"], f"{path}: images that do not load: {reading['broken']}"
+    assert reading["images"] >= page["figures"] and reading["captions"] >= page["figures"], (
+        f"{path}: the page glues {page['figures']} figure(s) with captions; the notebook shows "
+        f"{reading['images']} image(s), {reading['captions']} caption(s)")
 
     assert state["prompts"], f"{path}: no code cells in the notebook"
     not_run = [i for i, p in enumerate(state["prompts"], 1) if not re.search(r"\[\d+\]", p)]

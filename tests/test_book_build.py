@@ -73,17 +73,18 @@ def test_no_errors_or_stderr_on_any_page(built_book: Path, repo_root: Path) -> N
 
 
 def test_chapters_have_a_binder_launch_link(built_book: Path, repo_root: Path) -> None:
+    """Binder opens the chapter's reader notebook on the branch the Pages workflow publishes
+    (book/_ext/reader_edition.py; tests/test_downloads.py checks that the workflow makes it)."""
     config = yaml.safe_load((repo_root / "_config.yml").read_text(encoding="utf8"))
     repo_url = config["repository"]["url"].rstrip("/")
     org_repo = repo_url.removeprefix("https://github.com/")
-    branch = config["repository"]["branch"]
+    branch = config["sphinx"]["config"]["nnscratch_notebooks_branch"]
     chapters = [d for d in toc_pages(repo_root) if is_notebook(source_of(repo_root, d))]
     assert chapters, "no notebook chapters in _toc.yml"
     for docname in chapters:
-        source = source_of(repo_root, docname).relative_to(repo_root).as_posix()
         links = [a["href"] for a in page(built_book, docname).select('a[href*="mybinder.org"]')]
         expected = (f"https://mybinder.org/v2/gh/{org_repo}/{branch}"
-                    f"?urlpath=lab/tree/{source}")
+                    f"?urlpath=lab/tree/{docname}.ipynb")
         assert expected in links, f"{docname}: Binder links {links}, expected {expected}"
 
 

@@ -157,3 +157,4 @@ def test_student_pages_have_no_solutions_and_say_which_edition(built_book: Path,
         assert "Solution to" not in page.get_text(), docname
         assert "(student edition)" in page.title.get_text(), page.title
         assert not page.select('a[href*="mybinder.org/v2"]'), f"{docname}: a Binder button"
+        assert not page.select('a[href*="colab.research.google.com"]'), f"{docname}: a Colab button"

@@ -22,12 +22,17 @@ EXECUTION_TIMEOUT = 600  # seconds per cell, as generous as the book build's
 
 
 @pytest.fixture(scope="session")
-def handouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Write the handouts once, as `make handouts` does; chapter -> notebook path."""
+def handouts(tmp_path_factory: pytest.TempPathFactory, book_build) -> dict[str, Path]:
+    """Write the handouts once, as `make handouts` does after a build (the glued values come
+    from the session build's execution cache, so no chapter runs again); chapter -> path."""
     out = tmp_path_factory.mktemp("handouts")
-    subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "editions.py"), "handouts",
-                    "--out", str(out)], cwd=REPO_ROOT, check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "editions.py"), "handouts",
+                           "--out", str(out), "--cache",
+                           str(book_build.html.parent / ".jupyter_cache")],
+                          cwd=REPO_ROOT, check=True, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=300)
+    assert "executing" not in proc.stdout, f"a chapter ran again: {proc.stdout}"
     return {p.stem: p for p in sorted(out.glob("*.ipynb"))}
 
 
@@ -48,6 +53,18 @@ def test_handouts_hold_no_solution_text(handouts: dict[str, Path]) -> None:
     for path in handouts.values():
         text = path.read_text(encoding="utf8")
         assert "{solution" not in text and "Solution to" not in text, path.name
+
+
+def test_handouts_show_numbers_not_glue_roles(handouts: dict[str, Path]) -> None:
+    """The prose shows what the page shows: glued numbers and figures, not MyST glue syntax."""
+    for chapter, path in handouts.items():
+        nb = nbformat.read(path, as_version=4)
+        markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert not re.search(r"\{glue(:\w+)?\}|\{glue:figure\}|\{literalinclude\}", markdown), (
+            f"{chapter}: raw glue or include syntax in the handout")
+        source = chapters_with_exercises()[chapter].read_text(encoding="utf8")
+        figures = len(re.findall(r"^[`:]{3,}\{glue:figure\}", source, re.MULTILINE))
+        assert markdown.count('<img src="data:image/svg+xml;base64,') >= figures, chapter
 
 
 def test_each_exercise_is_a_titled_cell_followed_by_its_starter(handouts: dict[str, Path]) -> None:
@@ -127,3 +144,20 @@ def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Pa
         for cell in starters:
             shown = "".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
             assert "not answered yet" in shown, f"{chapter}: {cell.source!r} showed {shown!r}"
+
+
+def test_assignment_notebooks_quote_numbers_not_glue_keys(book_build, monkeypatch) -> None:
+    """`make assignments` writes an exercise's prose into the student notebook; the numbers it
+    quotes from its chapter are the glued values (from the build's cache), not their keys."""
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    import assignments
+
+    monkeypatch.setattr(assignments, "GLUE_CACHE", book_build.html.parent / ".jupyter_cache")
+    monkeypatch.setattr(assignments, "_GLUED", {})
+    numbers = exercise_numbers(REPO_ROOT)
+    quoting = [ex for ex in assignments.all_exercises() if "{glue" in ex.text]
+    assert quoting, "no exercise quotes a glued number: nothing to check"
+    for ex in quoting:
+        text = assignments._prose(ex, numbers)
+        keys = re.findall(r"\{glue(?::\w+)?\}`([^`:]+)", ex.text)
+        assert "{glue" not in text and not [k for k in keys if k in text], (ex.label, text)

@@ -53,9 +53,12 @@ def test_a_chapter_becomes_plain_markdown() -> None:
     assert "accuracy 92.4%," in md and "60000 images" in md
     assert "*The sigmoid and numerical stability*" in md and "that chapter:" in md
     assert "def sigmoid(" in md and "`code/nnscratch/activations.py`" in md
-    assert "![A line (rising)](attachment:fig.svg)" in md and "*Figure: The curve rises, $z > 0$.*" in md
+    # SVG in place (JupyterLab resolves attachments only for bitmaps): base64 of "<svg/>".
+    assert ('<img src="data:image/svg+xml;base64,PHN2Zy8+" alt="A line [rising]" '
+            'style="max-width: 100%">') in md
+    assert "*Figure: The curve rises, $z > 0$.*" in md
     assert "{glue" not in md and "literalinclude" not in md and ":name:" not in md
-    assert set(out.cells[0].attachments) == {"fig.svg"}
+    assert "attachments" not in out.cells[0]
     # The book-only glue outputs are gone; the displayed figure stays, collapsed as on the page.
     assert [o.metadata["scrapbook"]["name"] for o in out.cells[1].outputs] == ["fig"]
     assert out.cells[1].metadata["jupyter"] == {"outputs_hidden": True}
@@ -66,3 +69,13 @@ def test_a_missing_value_is_an_error_that_names_it() -> None:
                    glued("fig", {"image/svg+xml": "<svg/>"}, True)])
     with pytest.raises(rn.ReaderError, match="nothing was glued as 'acc'"):
         rn.reader_notebook(REPO_ROOT / "book" / "chapter.md", nb)
+
+
+def test_references_and_citations_read_as_on_the_page() -> None:
+    refs = {"sec-x": "Why raw pixels stall", "fig-a": "Figure 3.1", "#fig-a": "3.1",
+            "cite:g": "Glorot and Bengio 2010", "cite:k": "Kingma and Ba 2015"}
+    md, _ = rn.convert_markdown("in {ref}`sec-x`, {numref}`fig-a`, {numref}`Fig. {number} <fig-a>`"
+                                " {cite}`g,k`; {cite}`nope` and {ref}`local-label`",
+                                REPO_ROOT / "book" / "chapter.md", {}, refs)
+    assert md == ("in *Why raw pixels stall*, Figure 3.1, Fig. 3.1 "
+                  "(Glorot and Bengio 2010; Kingma and Ba 2015); {cite}`nope` and {ref}`local-label`")

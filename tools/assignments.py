@@ -53,6 +53,12 @@ sys.path.insert(0, str(REPO / "code"))
 from nnscratch.checks.grading import EXERCISES as GRADED  # noqa: E402
 from nnscratch.exercises import Exercise, book_chapters, exercise_numbers, read_exercises  # noqa: E402
 
+#: A book build's execution cache (make assignments passes _build/.jupyter_cache): with it, the
+#: exercises' glue roles show the chapter's glued values (a chapter it holds no run of is run
+#: here); without (None), they show their keys.
+GLUE_CACHE: Path | None = None
+_GLUED: dict[str, dict] = {}
+
 HIDDEN = REPO / "tools" / "hidden_tests"
 RUBRICS = REPO / "book" / "rubrics.yml"
 PUBLIC_POINTS = 2
@@ -106,6 +112,16 @@ def _prose(ex: Exercise, numbers: dict[str, str]) -> str:
                   lambda m: (f"Exercise {numbers[m.group(2) or m.group(1)]}"
                              if (m.group(2) or m.group(1)) in numbers
                              else (m.group(1).strip() or m.group(2))), text)
+    if GLUE_CACHE is not None and "{glue" in text:
+        sys.path.insert(0, str(REPO / "tools"))
+        import editions
+        import reader_notebooks as rn
+
+        if ex.chapter not in _GLUED:
+            _GLUED[ex.chapter] = editions.glued_values(REPO / "book" / f"{ex.chapter}.md",
+                                                       GLUE_CACHE)
+        text = rn.GLUE_ROLE.sub(lambda g: rn.glue_text(_GLUED[ex.chapter], g.group(1),
+                                                       g.group(2), ex.label), text)
     text = re.sub(r"\{math\}`([^`]*)`", r"$\1$", text)
     return re.sub(r"\{\w+\}`([^`<]*?)(?:\s*<[^`>]+>)?`", r"\1", text)
 
@@ -293,7 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "assignments")
     parser.add_argument("--no-run-tests", action="store_true",
                         help="do not run the tests on the solutions (faster)")
+    parser.add_argument("--cache", type=Path, default=REPO / "_build" / ".jupyter_cache",
+                        help="a book build's execution cache, for the numbers the exercises "
+                             "quote (a chapter it holds no run of is executed here)")
     args = parser.parse_args(argv)
+    global GLUE_CACHE
+    GLUE_CACHE = args.cache
     labels = [w for w in re.split(r"[\s,]+", args.exercises) if w] or None
     chapters = [w for w in re.split(r"[\s,]+", args.chapters) if w] or None
     try:

@@ -10,8 +10,8 @@ figure nor its caption. This tool writes, for each chapter, an .ipynb in which
 
 * every `{glue}`, `{glue:text}` and `{glue:md}` role is the value the chapter's own run glued,
   formatted as on the page (myst-nb's own formatting function);
-* every `{glue:figure}` is the figure itself (the glued image, as a cell attachment) with its
-  alt text and its caption;
+* every `{glue:figure}` is the figure itself (the glued image: SVG as an HTML image with a data
+  URL, bitmaps as a cell attachment) with its alt text and its caption;
 * every `literalinclude` of the package is the package's source, read from code/ as Sphinx reads
   it (`:pyobject:` picks one function), under the name of its file;
 * `{doc}` links name the chapter they point to;
@@ -21,9 +21,10 @@ figure nor its caption. This tool writes, for each chapter, an .ipynb in which
 
 and leaves the rest of MyST (exercises, solutions, admonitions, maths, `{eq}`, `{ref}`) to
 jupyterlab-myst, which renders it. The chapter stays the one source: these notebooks are made
-from it and never edited. Not wired in yet (issue 13): postBuild, the launch button and the
-Binder test do not use it; known gaps: SVG figures as cell attachments show as broken images in
-JupyterLab 4.6 with jupyterlab-myst 2.7.0 (PNG or inline SVG is needed).
+from it and never edited. The book build makes them (book/_ext/reader_edition.py): they are the
+pages' ".ipynb" downloads, and what the Binder and Colab buttons open. SVG figures are HTML
+images with data URLs (JupyterLab shows cell attachments only for bitmap types, and Markdown
+image links refuse SVG data URLs).
 
 The values come from an executed run of each chapter: the one a book build cached
 (`--cache _build/.jupyter_cache`, used only if the chapter's code is unchanged since), or else a
@@ -36,6 +37,7 @@ import argparse
 import ast
 import base64
 import copy
+import html
 import os
 import re
 import sys
@@ -48,6 +50,8 @@ CELL_TIMEOUT = 600
 
 GLUE_ROLE = re.compile(r"\{glue(?::(text|md|any))?\}`([^`]+)`")
 DOC_ROLE = re.compile(r"\{doc\}`([^`]+)`")
+REF_ROLE = re.compile(r"\{(ref|numref)\}`([^`]+)`")
+CITE_ROLE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
 
 
@@ -180,16 +184,46 @@ def figure(arg: str, options: dict[str, str], caption: list[str], glued: dict[st
     payload = data[mime]
     if isinstance(payload, list):
         payload = "".join(payload)
-    if mime == "image/svg+xml":  # attachments are base64, as for PNG
-        payload = base64.b64encode(payload.encode("utf8")).decode("ascii")
-    attachments[name] = {mime: payload}
-    alt = options.get("alt", "").replace("]", ")").replace("[", "(")
     text = " ".join(line.strip() for line in caption).strip()
-    return f"![{alt}](attachment:{name})\n\n*Figure: {text}*" if text else f"![{alt}](attachment:{name})"
+    if mime == "image/svg+xml":
+        # JupyterLab resolves cell attachments only for bitmap types (an SVG attachment shows
+        # as a broken image), and Markdown image links refuse SVG data URLs (markdown-it lets
+        # only gif/png/jpeg/webp through): an SVG figure is an HTML image with a data URL.
+        encoded = base64.b64encode(payload.encode("utf8")).decode("ascii")
+        image = (f'<img src="data:image/svg+xml;base64,{encoded}" '
+                 f'alt="{html.escape(options.get("alt", ""), quote=True)}" '
+                 'style="max-width: 100%">')
+    else:
+        attachments[name] = {mime: payload}
+        alt = options.get("alt", "").replace("]", ")").replace("[", "(")
+        image = f"![{alt}](attachment:{name})"
+    return f"{image}\n\n*Figure: {text}*" if text else image
 
 
-def convert_markdown(source: str, chapter: Path, glued: dict[str, dict]) -> tuple[str, dict]:
-    """The cell's Markdown with glue, figures, literalincludes and {doc} links resolved."""
+def ref_text(role: str, content: str, refs: dict[str, str]) -> str:
+    """{ref}`label` / {numref}`label` as the page shows it: the target's title ("Figure 3.1",
+    a section's name), or the role's own text; a label not in `refs` is left to jupyterlab-myst."""
+    m = re.fullmatch(r"(.*?)\s*<([^>]+)>", content, flags=re.S)
+    text, label = (m.group(1), m.group(2)) if m else (None, content.strip())
+    if label not in refs:
+        return f"{{{role}}}`{content}`"
+    if text is None:
+        return f"*{refs[label]}*" if role == "ref" else refs[label]
+    number = refs.get(f"#{label}", refs[label])
+    return text.replace("{number}", number).replace("%s", number)
+
+
+def cite_text(role: str, keys: str, refs: dict[str, str]) -> str:
+    """{cite}`a,b` as "(Author 2010; Other 2015)" from refs["cite:a"]; left as it is if a key
+    is unknown."""
+    names = [refs.get(f"cite:{k.strip()}") for k in keys.split(",")]
+    return f"({'; '.join(names)})" if all(names) else role
+
+
+def convert_markdown(source: str, chapter: Path, glued: dict[str, dict],
+                     refs: dict[str, str] | None = None) -> tuple[str, dict]:
+    """The cell's Markdown with glue, figures, literalincludes and {doc} links resolved, and
+    {ref}/{numref} of the labels in `refs` ({label: title})."""
     lines, out, attachments, i = source.splitlines(), [], {}, 0
     where = chapter.name
     while i < len(lines):
@@ -212,6 +246,9 @@ def convert_markdown(source: str, chapter: Path, glued: dict[str, dict]) -> tupl
     text = "\n".join(out)
     text = GLUE_ROLE.sub(lambda g: glue_text(glued, g.group(1), g.group(2), where), text)
     text = DOC_ROLE.sub(lambda d: doc_link(d.group(1), chapter), text)
+    if refs:
+        text = REF_ROLE.sub(lambda r: ref_text(r.group(1), r.group(2), refs), text)
+        text = CITE_ROLE.sub(lambda c: cite_text(c.group(0), c.group(1), refs), text)
     return text, attachments
 
 
@@ -222,13 +259,19 @@ HIDE_SOURCE = {"remove-input", "hide-input", "remove-cell", "hide-cell"}
 HIDE_OUTPUT = {"remove-output", "hide-output"}
 
 
-def reader_notebook(chapter: Path, executed) -> nbformat.NotebookNode:
-    """The reader's notebook of one chapter, from its executed notebook."""
+def reader_notebook(chapter: Path, executed, glued: dict[str, dict] | None = None,
+                    refs: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """The reader's notebook of one chapter, from its executed notebook.
+
+    `glued` ({key: mime bundle}) adds values glued elsewhere than in the notebook's outputs
+    (myst-nb moves them to <build>/jupyter_execute/<page>.glue.json when it executes a page
+    itself); `refs` ({label: title}) resolves {ref} and {numref} roles (the book build knows
+    every label; see book/_ext/reader_edition.py)."""
     nb = copy.deepcopy(executed)
-    glued = glued_outputs(nb)
+    glued = {**(glued or {}), **glued_outputs(nb)}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source, attachments = convert_markdown(cell.source, chapter, glued)
+            cell.source, attachments = convert_markdown(cell.source, chapter, glued, refs)
             if attachments:
                 cell["attachments"] = attachments
         elif cell.cell_type == "code":
