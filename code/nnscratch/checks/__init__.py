@@ -19,6 +19,7 @@ from ._core import CheckResult
 from .backprop import check_backward, check_grad_check
 from .forward import check_forward, check_init
 from .minibatch import check_batches, check_momentum_step
+from .minibatch import check_minibatch_epoch
 from .mnist import check_class_means, check_scale, check_validation_split
 from .sigmoid import check_sigmoid, check_sigmoid_prime
 from .softmax import check_cross_entropy, check_cross_entropy_grad, check_softmax
@@ -42,4 +43,5 @@ __all__ = [
     "check_confident_mistakes",
     "check_batches",
     "check_momentum_step",
+    "check_minibatch_epoch",
 ]

@@ -94,6 +94,10 @@ EXERCISES: dict[str, tuple[Callable[..., CheckResult], tuple[Callable, ...], str
                                        training.MISTAKES_HINT),
     "minibatch-ex-batches": (minibatch.check_batches, (), minibatch.BATCHES_HINT),
     "minibatch-ex-momentum": (minibatch.check_momentum_step, (), minibatch.MOMENTUM_HINT),
+    "minibatch-ex-my-loop": (minibatch.check_minibatch_epoch,
+                             (sys.modules["nnscratch.training"].sgd_minibatch_plain,
+                              sys.modules["nnscratch.training"].sgd_minibatch),
+                             minibatch.LOOP_HINT),
 }
 
 
