@@ -40,6 +40,8 @@ from .network import (
 )
 from .training import (History, TrainingDiverged, join_histories, sgd_minibatch, sgd_per_sample,
                        sgd_per_sample_reference)
+from .training import sgd_minibatch_plain
+from .squared_error import squared_error, squared_error_and_grad
 from .checks import (
     CheckResult,
     check_backward,
@@ -52,6 +54,7 @@ from .checks import (
     check_grad_check,
     check_init,
     check_momentum_step,
+    check_minibatch_epoch,
     check_scale,
     check_sgd_step,
     check_sigmoid,

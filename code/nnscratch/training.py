@@ -25,6 +25,9 @@ import numpy as np
 
 from .network import Params, _n_layers, evaluate, loss_and_grads
 from .progress import progress_bar
+from .losses import cross_entropy_and_grad
+from .network import backward, forward
+from .squared_error import squared_error_and_grad
 
 __all__ = [
     "History",
@@ -33,6 +36,7 @@ __all__ = [
     "sgd_per_sample_reference",
     "sgd_minibatch",
     "join_histories",
+    "sgd_minibatch_plain",
 ]
 
 
@@ -370,3 +374,62 @@ def join_histories(first: History, then: History, label: str | None = None) -> H
         test_acc=first.test_acc + then.test_acc[1:],
         seconds=first.seconds + then.seconds,
     )
+
+
+def sgd_minibatch_plain(
+    params: Params,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 1,
+    lr: float = 0.1,
+    batch_size: int = 32,
+    rng: np.random.Generator,
+    loss: str = "cross_entropy",
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    label: str | None = None,
+) -> History:
+    """The plain minibatch loop, straight from the maths (for teaching and tests).
+
+    Shapes: x (M, D), y (M,). Each epoch draws one order ``rng.permutation(M)``
+    (as :func:`sgd_minibatch` does: with equal generators both visit the same
+    batches) and cuts it into ceil(M / batch_size) batches of N = batch_size rows
+    (the last may be smaller). A step is: forward pass, the gradient of the batch's
+    mean loss with respect to the logits, backward pass, ``p -= lr * grad``.
+    ``loss`` is ``"cross_entropy"`` or ``"squared_error"`` (``||p - onehot(y)||^2``
+    on the softmax output). ``step_loss`` records that loss; the per-epoch
+    ``test_loss`` is always the cross-entropy. Updates ``params`` in place.
+    """
+    losses = {"cross_entropy": cross_entropy_and_grad,
+              "squared_error": squared_error_and_grad}
+    if loss not in losses:
+        raise ValueError(f"loss must be one of {sorted(losses)}, got {loss!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("sgd_minibatch_plain needs rng=np.random.default_rng(seed) "
+                        "to draw each epoch's order")
+    if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    x, y = np.asarray(x), np.asarray(y)
+    _check_data(params, x, y, lr)
+    m = x.shape[0]
+    steps = -(-m // batch_size)                                 # ceil(M / N)
+    hist = History(label or f"plain loop ({loss}, N={batch_size}, lr={lr})", lr,
+                   batch_size, steps, step_loss=np.empty(epochs * steps))
+    hist._record(params, x, y, x_test, y_test, record_train=False)
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        order = rng.permutation(m)
+        for j in range(steps):
+            idx = order[j * batch_size : (j + 1) * batch_size]  # this batch's rows
+            logits, acts = forward(params, x[idx])              # (N, C), [x, a1, a2]
+            loss_j, dlogits = losses[loss](logits, y[idx])      # dlogits carries 1/N
+            grads = backward(params, acts, dlogits)             # keys as in params
+            for k in params:
+                params[k] -= lr * grads[k]
+            hist.step_loss[epoch * steps + j] = loss_j
+        hist.seconds.append(time.perf_counter() - t0)
+        if not np.all(np.isfinite(hist.step_loss[epoch * steps : (epoch + 1) * steps])):
+            raise _diverged(hist.step_loss, epoch * steps, steps, lr)
+        hist._record(params, x, y, x_test, y_test, record_train=False)
+    return hist

@@ -20,6 +20,7 @@ from .backprop import check_backward, check_grad_check
 from .beyond import check_adam_step, check_relu_backward
 from .forward import check_forward, check_init
 from .minibatch import check_batches, check_momentum_step
+from .minibatch import check_minibatch_epoch
 from .mnist import check_class_means, check_scale, check_validation_split
 from .sigmoid import check_sigmoid, check_sigmoid_prime
 from .softmax import check_cross_entropy, check_cross_entropy_grad, check_softmax
@@ -48,4 +49,5 @@ __all__ = [
     "check_adam_step",
     "check_update_ratios",
     "check_early_stopping",
+    "check_minibatch_epoch",
 ]

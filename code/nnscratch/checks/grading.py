@@ -104,6 +104,10 @@ EXERCISES: dict[str, tuple[Callable[..., CheckResult], tuple[Callable, ...], str
                                     _diagnostics.RATIO_HINT),
     "diagnostics-ex-early-stopping": (_diagnostics.check_early_stopping,
                                       (_diag_pkg.early_stopping,), _diagnostics.STOP_HINT),
+    "minibatch-ex-my-loop": (minibatch.check_minibatch_epoch,
+                             (sys.modules["nnscratch.training"].sgd_minibatch_plain,
+                              sys.modules["nnscratch.training"].sgd_minibatch),
+                             minibatch.LOOP_HINT),
 }
 
 

@@ -3,6 +3,8 @@
 - :func:`check_batches` for ``my_batches(n, batch_size, rng)`` (exercise ``minibatch-ex-batches``)
 - :func:`check_momentum_step` for ``my_momentum_step(params, grads, velocity, lr, momentum)``
   (exercise ``minibatch-ex-momentum``)
+- :func:`check_minibatch_epoch` for ``my_minibatch_epoch(params, x, y, lr, batch_size, rng)``
+  (exercise ``minibatch-ex-my-loop``)
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import numpy as np
 
 from ._core import Failure, call, check, same_values, show
 
-__all__ = ["check_batches", "check_momentum_step"]
+__all__ = ["check_batches", "check_momentum_step", "check_minibatch_epoch"]
 
 BATCHES_HINT = "See 'Shuffling' in the chapter From one sample to a minibatch (exercise minibatch-ex-batches)."
+LOOP_HINT = ("See 'The plain minibatch loop' in the chapter From one sample to a minibatch "
+             "(exercise minibatch-ex-my-loop).")
 MOMENTUM_HINT = "See 'Our best run' in the chapter From one sample to a minibatch (exercise minibatch-ex-momentum)."
 
 
@@ -103,3 +107,81 @@ def check_momentum_step(my_momentum_step: Callable[[dict, dict, dict, float, flo
             raise Failure(f"After this step {k} is not p + v with v = momentum * v - lr * g.",
                           inputs=inputs, expected=want_p[k], got=params[k])
     return "Three steps of momentum SGD match, velocity kept between calls."
+
+
+def _reference_epoch(params: dict, x: np.ndarray, y: np.ndarray, lr: float, batch_size: int,
+                     rng: np.random.Generator, *, shuffle: bool = True, keep_last: bool = True,
+                     mean: bool = True) -> list[float]:
+    """One epoch of plain minibatch SGD (and, with a flag off, one classic mistake)."""
+    from ..network import loss_and_grads
+
+    n = x.shape[0]
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    stop = n if keep_last else n - n % batch_size
+    losses = []
+    for i in range(0, stop, batch_size):
+        idx = order[i : i + batch_size]
+        loss, grads = loss_and_grads(params, x[idx], y[idx])
+        scale = 1.0 if mean else len(idx)
+        for k in params:
+            params[k] -= lr * scale * grads[k]
+        losses.append(loss)
+    return losses
+
+
+@check(LOOP_HINT)
+def check_minibatch_epoch(my_minibatch_epoch: Callable) -> str:
+    """Check one epoch of plain minibatch SGD: the order from ``rng``, every batch (the last,
+    smaller one included), the mean loss per batch before its step, and the parameters after.
+
+    Shapes: params of a small net, x (M, D), y (M,) with M not a multiple of the batch size.
+    """
+    from ..network import copy_params, init_params
+
+    rng = np.random.default_rng(8)
+    sizes, m, b, lr = (6, 5, 4, 3), 23, 5, 0.5
+    start = init_params(rng, sizes)
+    for k in start:
+        if k.startswith("b"):
+            start[k] = rng.normal(0.0, 0.5, size=start[k].shape)
+    x, y = rng.random((m, sizes[0])), rng.integers(0, sizes[-1], size=m)
+    inputs = (f"a net of sizes {sizes} with non-zero biases, x (23, 6), y (23,), lr = {lr}, "
+              f"batch_size = {b}, rng = np.random.default_rng(3)")
+    want = copy_params(start)
+    want_losses = _reference_epoch(want, x, y, lr, b, np.random.default_rng(3))
+    got = copy_params(start)
+    result = call(my_minibatch_epoch, got, x, y, lr, b, np.random.default_rng(3), inputs=inputs)
+    try:
+        got_losses = np.asarray(result, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise Failure(f"Your function returned {show(result)}; expected the list of the "
+                      "batches' losses.", inputs=inputs) from None
+    if all(np.array_equal(got[k], start[k]) for k in start):
+        raise Failure("The parameters did not change: update params[k] in place "
+                      "(params[k] -= lr * grads[k]).", inputs=inputs)
+    mistakes = [
+        (dict(shuffle=False), "The batches came in the order 0, 1, 2, ...: draw the epoch's "
+         "order with rng.permutation(len(x)) and cut it into batches."),
+        (dict(keep_last=False), f"The last {m % b} samples were dropped: keep the remainder "
+         "as a smaller last batch (range(0, len(x), batch_size))."),
+        (dict(mean=False), "The steps are N times too large: the gradient of the batch is the "
+         "gradient of the MEAN loss (nn.loss_and_grads already divides by N)."),
+    ]
+    if not all(same_values(got[k], want[k], rtol=1e-9, atol=1e-12) for k in start):
+        for flags, message in mistakes:
+            other = copy_params(start)
+            _reference_epoch(other, x, y, lr, b, np.random.default_rng(3), **flags)
+            if all(same_values(got[k], other[k], rtol=1e-9, atol=1e-12) for k in start):
+                raise Failure(message, inputs=inputs)
+        k = next(k for k in start if not same_values(got[k], want[k], rtol=1e-9, atol=1e-12))
+        raise Failure(f"After the epoch, {k} differs from plain minibatch SGD "
+                      "(for each batch: nn.loss_and_grads, then p -= lr * g).",
+                      inputs=inputs, expected=want[k], got=got[k])
+    if got_losses.shape != (len(want_losses),):
+        raise Failure(f"Return one loss per batch: {len(want_losses)} batches of at most {b}.",
+                      inputs=inputs, expected=f"{len(want_losses)} losses",
+                      got=f"{got_losses.size} values")
+    if not same_values(got_losses, np.asarray(want_losses), rtol=1e-9, atol=1e-12):
+        raise Failure("The returned losses are not each batch's mean cross-entropy before its "
+                      "step.", inputs=inputs, expected=np.asarray(want_losses), got=got_losses)
+    return "One shuffled epoch matches plain minibatch SGD, last smaller batch included."
