@@ -42,6 +42,10 @@ def pre_activation_grads(params: Params, x: np.ndarray,
                          y: np.ndarray) -> list[np.ndarray]:
     """``dL/dz_k`` for k = 1 .. n_layers, each of shape (N, n_k), for the mean loss L.
 
+    n_k = ``params[f"W{k}"].shape[1]`` is the number of units of layer k; the list
+    ``acts`` of the forward pass holds [x, a_1, ..., a_{n_layers - 1}], so ``acts[k - 1]``
+    is layer k's input.
+
     The top one is ``(p - y_onehot) / N``; each step down multiplies by ``W_k^T`` and
     then by the sigmoid's slope ``a (1 - a)``, which is at most 1/4 (the backward pass
     of the chapter *Backpropagation*, without the weight gradients).
@@ -51,14 +55,14 @@ def pre_activation_grads(params: Params, x: np.ndarray,
     if x.ndim != 2 or y.shape != (x.shape[0],):
         raise ValueError(f"need a batch x (N, D) and labels y (N,), "
                          f"got {x.shape} and {y.shape}")
-    logits, acts = forward(params, x)                    # acts = [x, a_1, ..., a_{K-1}]
-    dz = cross_entropy_grad(logits, y)                   # (N, C): dL/dz_K
+    logits, acts = forward(params, x)                    # acts = [x, a_1, a_2] for 3 layers
+    dz = cross_entropy_grad(logits, y)                   # (N, C): dL/dz_{n_layers}, the logits'
     grads = [dz]
     for k in range(n_layers, 1, -1):
         a = acts[k - 1]                                  # a_{k-1}, (N, n_{k-1})
         dz = (dz @ params[f"W{k}"].T) * a * (1.0 - a)    # dL/dz_{k-1}
         grads.append(dz)
-    return grads[::-1]                                   # [dz_1, ..., dz_K]
+    return grads[::-1]                                   # [dz_1, ..., dz_{n_layers}]
 
 
 def gradient_sizes(params: Params, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -274,11 +274,13 @@ def train(
     rows (the last may be smaller), one :func:`loss_and_grads_act` and one update per step.
 
     ``optimizer="sgd"``: ``p -= lr * g``; ``"adam"``: :func:`adam_step` with ``beta1, beta2,
-    eps``. Shapes: x (N, D) floats, y (N,) integers. Updates ``params`` in place. Returns a
-    :class:`nnscratch.History` whose ``test_loss`` and ``test_acc`` hold the loss and accuracy
-    on ``x_val, y_val`` before training and after each epoch, and ``seconds`` each epoch's
-    training time. Raises :class:`nnscratch.TrainingDiverged` as soon as a step's loss is not
-    finite (the overflow that led there is not reported as a warning).
+    eps``. Shapes: x (M, D) floats, y (M,) integers, the M rows of the training data; each
+    step takes a batch of N = ``batch_size`` of them, ceil(M / N) steps an epoch. Updates
+    ``params`` in place. Returns a :class:`nnscratch.History` whose ``test_loss`` and
+    ``test_acc`` hold the loss and accuracy on ``x_val, y_val`` before training and after
+    each epoch, and ``seconds`` each epoch's training time. Raises
+    :class:`nnscratch.TrainingDiverged` as soon as a step's loss is not finite (the overflow
+    that led there is not reported as a warning).
     """
     _check_activation(activation)
     if optimizer not in ("sgd", "adam"):
