@@ -147,8 +147,8 @@ def sgd_per_sample(
 ) -> History:
     """The homework's training: one sample at a time, in data-set order, ``W -= lr * dW``.
 
-    Shapes: x (N, D) floats, y (N,) integers; x_test, y_test likewise (optional). One step per
-    sample, N steps per epoch. Updates ``params`` in place and returns the :class:`History`.
+    Shapes: x (M, D) floats, y (M,) integers, M the size of the data set; x_test, y_test
+    likewise (optional). One step per sample (N = 1), M steps per epoch. Updates ``params`` in place and returns the :class:`History`.
     ``record_train=False`` skips the evaluation on the whole training set after each epoch (the
     per-epoch train lists stay empty; it costs about a third of a per-sample epoch). Raises :class:`TrainingDiverged` if a loss becomes NaN or infinite.
     """
@@ -165,7 +165,7 @@ def sgd_per_sample(
     # The non-zero pixels of each sample, found once: the first layer only needs those rows of W1.
     cols_of, vals_of = _nonzero_by_row(x)
     y_list = y.tolist()
-    acts = [None] * (n_layers - 1)                     # a_1 .. a_{n_layers-1} of the current sample
+    acts = [None] * (n_layers - 1)                     # a_1 .. a_{n_layers-1} of the current sample (acts[k] is a_{k+1})
 
     hist = History(label, lr, 1, n, step_loss=np.empty(epochs * n, dtype=np.float64))
     hist._record(params, x, y, x_test, y_test, record_train)
@@ -224,7 +224,7 @@ def sgd_per_sample_reference(
 ) -> np.ndarray:
     """The plain per-sample loop, straight from the definitions (slow; for tests and teaching).
 
-    Runs ``steps`` steps over x (N, D), y (N,) in order (wrapping around), updating ``params`` in
+    Runs ``steps`` steps over x (M, D), y (M,) in order (wrapping around), updating ``params`` in
     place. Returns the loss of each step (steps,).
     """
     losses = np.empty(steps)
@@ -258,13 +258,13 @@ def sgd_minibatch(
 ) -> History:
     """Minibatch SGD: average the gradient over ``batch_size`` samples, then step.
 
-    Shapes: x (N, D), y (N,); ceil(N / batch_size) steps per epoch (the last batch may be
-    smaller). With ``shuffle=True`` each epoch visits the samples in a new order drawn from
+    Shapes: x (M, D), y (M,), M the size of the data set; batches of N = batch_size rows,
+    ceil(M / N) steps per epoch (the last batch may be smaller). With ``shuffle=True`` each epoch visits the samples in a new order drawn from
     ``rng`` (required then). ``momentum`` > 0 keeps a velocity ``v = momentum * v - lr * g`` per
     parameter and steps ``p += v`` (0 gives plain SGD). After each epoch the learning rate is
     multiplied by ``lr_decay`` (1 keeps it constant). ``weight_decay`` adds
-    ``weight_decay * W`` to the gradient of every weight matrix (an L2 penalty
-    ``weight_decay / 2 * sum W**2`` on the loss; biases are not penalised; ``step_loss`` records
+    ``weight_decay * W`` to the gradient of every weight matrix (a penalty on the
+    squared weights, ``weight_decay / 2 * sum W**2``, added to the loss; biases are not penalised; ``step_loss`` records
     the cross-entropy alone). ``record_train=False`` skips the evaluation on the whole training
     set after each epoch. Updates ``params`` in place.
 
@@ -286,13 +286,14 @@ def sgd_minibatch(
     bs = [params[f"b{k}"] for k in range(1, n_layers + 1)]
     n = x.shape[0]
     steps = -(-n // batch_size)
-    label = label or f"minibatch SGD (B={batch_size}, lr={lr})"
+    label = label or f"minibatch SGD (N={batch_size}, lr={lr})"
     hist = History(label, lr, batch_size, steps, step_loss=np.empty(epochs * steps))
     hist._record(params, x, y, x_test, y_test, record_train)
-    # Work arrays for one batch, allocated once; every step computes into them.
+    # Work arrays for one batch (B rows: N, or M if smaller), allocated once; every step
+    # computes into them. Lists are 0-based: Ws[k] is W_{k+1}, outs[k] holds z_{k+1}, then a_{k+1}.
     B, dtype = min(batch_size, n), np.result_type(x, *Ws)
-    outs = [np.empty((B, W.shape[1]), dtype) for W in Ws]         # z_l, then a_l in place
-    d_outs = [np.empty((B, W.shape[1]), dtype) for W in Ws[:-1]]  # dL/da_l, then dL/dz_l
+    outs = [np.empty((B, W.shape[1]), dtype) for W in Ws]         # z_{k+1}, then a_{k+1} in place
+    d_outs = [np.empty((B, W.shape[1]), dtype) for W in Ws[:-1]]  # dL/da_{k+1}, then dL/dz_{k+1}
     dWs = [np.empty(W.shape, dtype) for W in Ws]
     vWs = [np.zeros_like(W) for W in Ws]                          # momentum's velocities
     vbs = [np.zeros_like(b) for b in bs]
@@ -306,18 +307,19 @@ def sgd_minibatch(
             batch = slice(j * batch_size, (j + 1) * batch_size)
             if shuffle:
                 idx = order[batch]                                 # this batch's samples
-                xb, yb = x[idx], y[idx]                            # (m, D), (m,): a small copy
+                xb, yb = x[idx], y[idx]                            # (m, D), (m,): a small copy; m = N rows (fewer in the last batch)
             else:
                 xb, yb = x[batch], y[batch]                        # views, no copy
             m, rows = len(yb), all_rows[: len(yb)]
-            # forward: a_0 = x, z_k = a_{k-1} @ W_k + b_k, a_k = sigmoid(z_k); the last z are the logits
-            a = [xb] + [out[:m] for out in outs]                   # a[k]: (m, n_k)
+            # forward: a_0 = x, z_k = a_{k-1} @ W_k + b_k, a_k = sigmoid(z_k), k = 1 .. n_layers;
+            # the last z are the logits. a[k] is a_k; Ws[k] is W_{k+1}
+            a = [xb] + [out[:m] for out in outs]                   # a[k]: (m, sizes[k])
             for k in range(n_layers):
                 np.matmul(a[k], Ws[k], out=a[k + 1])
                 a[k + 1] += bs[k]
                 if k < n_layers - 1:
                     _sigmoid_inplace(a[k + 1])
-            # loss, and dz = lr * dL/dz_L = lr * (softmax - onehot) / m, in place of the logits
+            # loss, and dz = lr * dL/dz_{n_layers} = lr * (softmax - onehot) / m, in place of the logits
             dz = a[n_layers]
             dz -= dz.max(axis=1, keepdims=True)                    # shift: exp cannot overflow
             z_target = dz[rows, yb]
@@ -329,7 +331,7 @@ def sgd_minibatch(
             dz *= lr_now / m
             # backward, top layer first; dz carries lr, so dW and db below are lr * gradients
             for k in range(n_layers - 1, -1, -1):
-                np.matmul(a[k].T, dz, out=dWs[k])                  # lr * a_{k-1}^T dz
+                np.matmul(a[k].T, dz, out=dWs[k])                  # lr * a_k^T dz = lr * dW_{k+1}
                 db = dz.sum(axis=0)
                 if k > 0:                                          # gradient for the layer below,
                     da = np.matmul(dz, Ws[k].T, out=d_outs[k - 1][:m])   # from the old W
@@ -412,7 +414,7 @@ def sgd_minibatch_plain(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     x, y = np.asarray(x), np.asarray(y)
     _check_data(params, x, y, lr)
-    m = x.shape[0]
+    m = x.shape[0]                                              # M, the size of the data set
     steps = -(-m // batch_size)                                 # ceil(M / N)
     hist = History(label or f"plain loop ({loss}, N={batch_size}, lr={lr})", lr,
                    batch_size, steps, step_loss=np.empty(epochs * steps))
