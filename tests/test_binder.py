@@ -51,6 +51,17 @@ from notebooks_branch import copy_notebooks  # noqa: E402
 
 CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, d))]
 
+# Every chapter is opened and read in JupyterLab. The chapters that take longer than RUN_IN_LAB_S
+# (their one-thread wall time in book/budget.json) are not also run there: the session's book
+# build executes every chapter, and tests/test_budget.py checks each one's fresh-kernel run
+# (`make budget`, one thread, as on Binder). Running them a second time in JupyterLab would cost
+# CI minutes without testing anything more than the cheap chapters' runs already test: the
+# JupyterLab kernel, its working directory and its progress bars.
+RUN_IN_LAB_S = 20.0
+_BUDGET = json.loads((REPO_ROOT / "book" / "budget.json").read_text(encoding="utf8"))["chapters"]
+RUN_IN_LAB = {d for d in CHAPTERS
+              if _BUDGET.get(d.split("/")[-1], {}).get("wall_s", 0.0) <= RUN_IN_LAB_S}
+
 LAB_START_TIMEOUT = 120   # seconds for JupyterLab to answer
 OPEN_TIMEOUT = 90         # for a chapter to open and its kernel to be ready
 RUN_TIMEOUT = 420         # for all of a chapter's cells to run
@@ -409,6 +420,8 @@ def test_chapter_runs_in_jupyterlab(built_book: Path, lab: Lab, docname: str) ->
             reading = d.execute_script(READING)
             with contextlib.suppress(Exception):
                 d.get_screenshot_as_file(f"{shot}-before.png")
+            if docname not in RUN_IN_LAB:
+                return check_reading(built_book, lab, docname, path, reading)
             run_all_cells(d)
             wait_for_the_run(d, path)
             # A collapsed cell (the page hides its code) shows no prompt: expand them to read it.
@@ -424,8 +437,18 @@ def test_chapter_runs_in_jupyterlab(built_book: Path, lab: Lab, docname: str) ->
                                  "if (f) f.scrollIntoView({block: 'center'});")
                 d.get_screenshot_as_file(f"{shot}.png")
     lab.reset()
+    check_reading(built_book, lab, docname, path, reading)
+    check_run(built_book, docname, path, state, outputs)
+    assert hashes(sources) == before, "JupyterLab changed a chapter's source"
 
-    # It reads like the page.
+
+def test_the_cheap_chapters_are_run_in_jupyterlab() -> None:
+    """The rule above leaves most chapters run in JupyterLab, and the preface among them."""
+    assert "book/preface" in RUN_IN_LAB and len(RUN_IN_LAB) >= len(CHAPTERS) // 2, RUN_IN_LAB
+
+
+def check_reading(built_book: Path, lab: Lab, docname: str, path: str, reading: dict) -> None:
+    """The notebook, rendered in JupyterLab before any cell runs, reads like the page."""
     reader = nbformat.read(lab.root / f"{docname}.ipynb", as_version=4)
     markdown = sum(c.cell_type == "markdown" for c in reader.cells)
     assert reading["rendered"] == markdown, (
@@ -443,6 +466,9 @@ def test_chapter_runs_in_jupyterlab(built_book: Path, lab: Lab, docname: str) ->
         f"{path}: the page glues {page['figures']} figure(s) with captions; the notebook shows "
         f"{reading['images']} image(s), {reading['captions']} caption(s)")
 
+
+def check_run(built_book: Path, docname: str, path: str, state: dict, outputs: dict) -> None:
+    """Every code cell ran, none failed, and the figures the code draws show in JupyterLab."""
     assert state["prompts"], f"{path}: no code cells in the notebook"
     not_run = [i for i, p in enumerate(state["prompts"], 1) if not re.search(r"\[\d+\]", p)]
     failures = [e[:600] for e in outputs["errors"] if FAILURE.search(e)]
@@ -453,7 +479,6 @@ def test_chapter_runs_in_jupyterlab(built_book: Path, lab: Lab, docname: str) ->
         f"{path}: the built page has {drawn} figure(s) drawn by the chapter's code, but JupyterLab "
         "shows none: a figure that is only glued with display=False appears only in the book. "
         "glue it with display on and tag its cell remove-output, so Binder shows it too.")
-    assert hashes(sources) == before, "JupyterLab changed a chapter's source"
 
 
 def test_failures_are_told_from_progress_bars() -> None:

@@ -118,6 +118,17 @@ def stage_student_sources(repo: Path, staging: Path, cache: Path | None,
     shutil.copy2(repo / "_toc.yml", staging / "_toc.yml")
     shutil.copytree(repo / "book", staging / "book", ignore=IGNORE)
     shutil.copytree(repo / "code" / "nnscratch", staging / "code" / "nnscratch", ignore=IGNORE)
+    # A rubric says what a full answer contains: it is the instructors', like the solutions. The
+    # student edition keeps each exercise's points, minutes and level (its level line), not what
+    # a rubric item gives points for.
+    rubrics = staging / "book" / "rubrics.yml"
+    if rubrics.exists():
+        data = yaml.safe_load(rubrics.read_text(encoding="utf8")) or {}
+        for entry in (data.get("written") or {}).values():
+            for item in entry.get("rubric") or []:
+                item["for"] = "(in the instructors' edition)"
+        rubrics.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                           encoding="utf8")
     # book/_ext/reader_edition.py makes each page's .ipynb download with this converter.
     (staging / "tools").mkdir()
     shutil.copy2(repo / "tools" / "reader_notebooks.py", staging / "tools" / "reader_notebooks.py")
