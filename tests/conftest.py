@@ -14,6 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # A full build executes every chapter; this bounds it (CI allows 90 minutes for everything).
 BOOK_BUILD_TIMEOUT = 2400  # seconds
+EXECUTE_JOBS = 2  # chapters the session's build executes at a time
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +71,10 @@ def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
     cmd = [str(jupyter_book), "build", str(REPO_ROOT), "--path-output", str(out),
            "-W", "-n", "--keep-going"]
     # Each chapter's kernel records its peak memory in <out>/budget (book/_ext/kernel_budget.py).
-    env = dict(book_env(), NNSCRATCH_BUDGET_DIR=str(out / "budget"))
+    # Two chapters execute at a time, as on CI's two cores (book/_ext/parallel_execute.py; the
+    # default is the number of cores), so test_book_build.py can check that each runs once.
+    env = dict(book_env(), NNSCRATCH_BUDGET_DIR=str(out / "budget"),
+               NNSCRATCH_EXECUTE_JOBS=str(EXECUTE_JOBS))
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=BOOK_BUILD_TIMEOUT)

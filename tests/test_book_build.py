@@ -7,6 +7,7 @@ the same session-wide `built_book` fixture (the book is built once per session).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import yaml
 from bs4 import BeautifulSoup
 from sphinx_external_toc.parsing import parse_toc_yaml
 
-from conftest import BOOK_BUILD_TIMEOUT, BookBuild
+from conftest import BOOK_BUILD_TIMEOUT, EXECUTE_JOBS, BookBuild
 
 pytestmark = [pytest.mark.book, pytest.mark.timeout(BOOK_BUILD_TIMEOUT + 300)]
 
@@ -55,6 +56,24 @@ def test_build_succeeds(book_build: BookBuild) -> None:
     assert book_build.returncode == 0, (
         f"jupyter-book build exited {book_build.returncode}; the end of its output:\n"
         f"{book_build.tail()}")
+
+
+def test_chapters_execute_side_by_side_and_once(book_build: BookBuild, repo_root: Path) -> None:
+    """book/_ext/parallel_execute.py executes the chapters two at a time before Sphinx reads them,
+    and myst-nb then finds every one of them in the cache: none executes a second time. (If the
+    pre-pass stored executions under another hash than myst-nb's, every chapter would run twice
+    and the build would take twice as long, with no other sign.)"""
+    log = re.sub(r"\x1b\[[0-9;]*m", "", book_build.log)
+    executed = re.findall(r"^parallel_execute: (\S+) executed in ([\d.]+) s$", log, re.MULTILINE)
+    names = [docname for docname, _ in executed]
+    cached = [d for d in toc_pages(repo_root) if is_notebook(source_of(repo_root, d))
+              and "execution_mode: force" not in source_of(repo_root, d).read_text(encoding="utf8")]
+    assert sorted(names) == sorted(cached), (
+        f"the pre-pass executed {names}, not every cached-mode chapter {cached}")
+    again = [d for d in names if re.search(rf"{re.escape(d)}\.md: Executing notebook", log)]
+    assert not again, f"executed twice (the pre-pass's execution did not match myst-nb's): {again}"
+    assert re.search(rf"executed and cached, 0 failed, in [\d.]+ s with {EXECUTE_JOBS} at a time",
+                     log), "the pre-pass's summary line is missing or reports failures"
 
 
 def test_every_toc_page_is_built(built_book: Path, repo_root: Path) -> None:

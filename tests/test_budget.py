@@ -26,8 +26,9 @@ CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, 
 # Chapters known to be over the limit today, with who mends them. strict: when one fits, its
 # test fails until its entry here is removed.
 KNOWN_OVER: dict[str, str] = {}
-# How far a chapter's peak in the test build (the machine's default thread count) may be from
-# the recorded one-thread figure before the table counts as out of date.
+# How far a chapter's peak in the test build (one BLAS thread per kernel, two chapters at a
+# time: book/_ext/parallel_execute.py) may be from the recorded figure before the table counts as
+# out of date.
 TOLERANCE_MIB, TOLERANCE_FRACTION = 100, 0.15
 
 

@@ -16,7 +16,9 @@ problems, and test_the_checks_catch_a_broken_page proves on a small broken page 
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -283,17 +285,41 @@ def css_remote_urls(css: str) -> list[str]:
 
 
 class Site:
-    def __init__(self, html: Path, base: str, driver, shots: Path) -> None:
-        self.html, self.base, self.driver, self.shots = html, base, driver, shots
+    """The pages' visits, made by two browsers side by side (the visits are independent, and a
+    page's checks spend most of their time in Chromium: on two cores, two browsers halve the
+    wait). Each page is visited once, the first time a test asks for any page."""
+
+    BROWSERS = 2
+
+    def __init__(self, html: Path, base: str, shots: Path, pages: list[str]) -> None:
+        self.html, self.base, self.shots, self.pages = html, base, shots, pages
         self.visits: dict[str, dict] = {}
 
     def visit(self, docname: str) -> dict:
-        if docname not in self.visits:
-            self.visits[docname] = self._visit(docname)
+        if not self.visits:
+            self._visit_all()
         return self.visits[docname]
 
-    def _load(self, url: str) -> None:
-        d = self.driver
+    def _visit_all(self) -> None:
+        queue = list(self.pages)
+        lock = threading.Lock()
+
+        def worker() -> None:
+            with browser.chromium(*browser.DESKTOP) as driver:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        docname = queue.pop(0)
+                    result = self._visit(driver, docname)
+                    with lock:
+                        self.visits[docname] = result
+
+        with ThreadPoolExecutor(self.BROWSERS) as pool:
+            for future in [pool.submit(worker) for _ in range(self.BROWSERS)]:
+                future.result()  # a visit's exception fails the test that asked
+
+    def _load(self, d, url: str) -> None:
         d.get("about:blank")
         browser.console_errors(d)
         browser.network_events(d)
@@ -301,14 +327,13 @@ class Site:
         state = d.execute_async_script(WAIT_FOR_PAGE)
         assert state == "ok", f"{url}: {state}"
 
-    def _visit(self, docname: str) -> dict:
-        d = self.driver
+    def _visit(self, d, docname: str) -> dict:
         name = docname.replace("/", "__")
         url = f"{self.base}{docname}.html"
         result: dict = {}
 
         browser.set_viewport(d, *browser.DESKTOP)
-        self._load(url)
+        self._load(d, url)
         result["maths"], result["maths_problems"] = d.execute_script(CHECK_MATHS, ARTICLE)
         result["images"] = d.execute_script(CHECK_IMAGES)
         result["light"] = d.execute_script(CHECK_CONTRAST, ARTICLE, MIN_CONTRAST)
@@ -324,7 +349,7 @@ class Site:
         browser.screenshot(d, self.shots / "dark" / f"{name}.png")
 
         browser.set_viewport(d, *browser.PHONE)
-        self._load(url)
+        self._load(d, url)
         result["overflow"] = d.execute_script(CHECK_OVERFLOW)
         browser.screenshot(d, self.shots / "phone" / f"{name}.png")
         result["console"] += browser.console_errors(d)
@@ -353,8 +378,8 @@ def requests_elsewhere(events: list[dict], base: str) -> list[str]:
 @pytest.fixture(scope="module")
 def site(built_book: Path):
     shots = built_book.parent / "screenshots"
-    with browser.serve(built_book) as base, browser.chromium(*browser.DESKTOP) as driver:
-        yield Site(built_book, base, driver, shots)
+    with browser.serve(built_book) as base:
+        yield Site(built_book, base, shots, PAGES)
 
 
 def soup_of(html: Path, docname: str) -> BeautifulSoup:
