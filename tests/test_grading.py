@@ -293,7 +293,7 @@ def test_rubric_goes_inside_its_solution():
     out = rubrics.add_rubrics(text, rubrics.load(REPO)["written"])
     (solution,) = [d for d in read_directives(out, ("solution",))
                    if d.arg.strip() == "training-ex-overshoot"]
-    assert "**Rubric (6 points).**" in solution.body and "alpha c > 1" in solution.body
+    assert "**Rubric (6 points).**" in solution.body and "alpha A > 1" in solution.body
     assert out.count("**Rubric (") == sum(1 for d in read_directives(text, ("exercise",))
                                           if d.options.get("label") in _written())
 
