@@ -182,7 +182,7 @@ def wrong_sign(params, grads, velocity, lr, momentum):
 @pytest.mark.parametrize("wrong, words", [
     (rebinds_velocity, "plain SGD"),
     (returns_new_params, "did not change"),
-    (wrong_sign, "v = momentum * v - lr * g"),
+    (wrong_sign, "velocity = momentum * velocity - lr * g"),
 ])
 def test_momentum_names_the_mistake(wrong, words):
     result = check_momentum_step(wrong)

@@ -6,7 +6,7 @@
   shrinks it;
 - :func:`gradient_sizes`: the mean per-sample norm of that gradient, one number per
   layer;
-- :func:`backward_factors`: by how much ``W_k^T`` and the sigmoid's slope each change
+- :func:`backward_factors`: by how much ``W_k.T`` and the sigmoid's slope each change
   the gradient's size on one step down;
 - :func:`update_ratios`: ``||lr dW_k|| / ||W_k||`` per layer, the relative size of one
   SGD step (cs231n's rule of thumb: about 1e-3 is healthy);
@@ -40,13 +40,13 @@ __all__ = [
 
 def pre_activation_grads(params: Params, x: np.ndarray,
                          y: np.ndarray) -> list[np.ndarray]:
-    """``dL/dz_k`` for k = 1 .. n_layers, each of shape (N, n_k), for the mean loss L.
+    """``dL/dz_k`` for k = 1 .. n_layers, each of shape (N, n_out), for the mean loss L.
 
-    n_k = ``params[f"W{k}"].shape[1]`` is the number of units of layer k; the list
+    n_out = ``params[f"W{k}"].shape[1]`` is the number of units of layer k; the list
     ``acts`` of the forward pass holds [x, a_1, ..., a_{n_layers - 1}], so ``acts[k - 1]``
     is layer k's input.
 
-    The top one is ``(p - y_onehot) / N``; each step down multiplies by ``W_k^T`` and
+    The top one is ``(p - y_onehot) / N``; each step down multiplies by ``W_k.T`` and
     then by the sigmoid's slope ``a (1 - a)``, which is at most 1/4 (the backward pass
     of the chapter *Backpropagation*, without the weight gradients).
     """
@@ -81,11 +81,11 @@ def backward_factors(params: Params, x: np.ndarray,
                      y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The two factors of each step down the backward pass, from layer k to k - 1.
 
-    ``dL/dz_{k-1} = (dL/dz_k @ W_k^T) * sigma'(z_{k-1})``: returns ``(w_factor,
+    ``dL/dz_{k-1} = (dL/dz_k @ W_k.T) * sigma'(z_{k-1})``: returns ``(w_factor,
     sigmoid_factor)``, each of shape (n_layers - 1,), entry k - 2 for the step from
     layer k down to k - 1. ``w_factor`` is the mean per-sample norm of
-    ``dL/dz_k @ W_k^T`` over that of ``dL/dz_k``; ``sigmoid_factor`` the mean norm of
-    ``dL/dz_{k-1}`` over that of ``dL/dz_k @ W_k^T``, at most 1/4 since sigma' <= 1/4.
+    ``dL/dz_k @ W_k.T`` over that of ``dL/dz_k``; ``sigmoid_factor`` the mean norm of
+    ``dL/dz_{k-1}`` over that of ``dL/dz_k @ W_k.T``, at most 1/4 since sigma' <= 1/4.
     """
     n = np.asarray(x).shape[0]
     dzs = [dz * n for dz in pre_activation_grads(params, x, y)]   # per-sample rows
@@ -167,7 +167,7 @@ def nearest_class_mean(x: np.ndarray, y: np.ndarray, n_classes: int = 10) -> np.
 def predict_nearest_mean(means: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The class whose mean image is nearest (Euclidean): x (N, D) -> (N,) integers.
 
-    ``||x - m_c||^2 = ||x||^2 - 2 x . m_c + ||m_c||^2``; the first term is the same for
+    ``||x - mu_c||^2 = ||x||^2 - 2 x . mu_c + ||mu_c||^2`` (mu_c the mean image of class c); the first term is the same for
     every class, so the argmin needs only the last two, one (N, D) @ (D, C) product.
     """
     x = np.asarray(x, dtype=np.float64)

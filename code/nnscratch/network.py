@@ -98,8 +98,8 @@ def affine_backward(
 
     Shapes: dz (N, n_out), x (N, n_in), W (n_in, n_out) -> dx (N, n_in), dW (n_in, n_out), db (n_out,).
 
-    ``dW = x^T dz`` is a sum over the batch of outer products ``x_n^T dz_n`` of the rows (for one
-    sample it *is* the outer product); ``db`` sums ``dz`` over the batch; ``dx = dz W^T`` passes the
+    ``dW = x.T @ dz`` is a sum over the batch of the outer products of the rows ``x[n]`` and ``dz[n]`` (for one
+    sample it *is* the outer product); ``db`` sums ``dz`` over the batch; ``dx = dz @ W.T`` passes the
     gradient on to the layer below (skipped with ``need_dx=False`` for the input layer, where
     nobody needs it).
     """

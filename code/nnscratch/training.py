@@ -8,8 +8,8 @@ The per-sample loop computes what ``loss_and_grads`` on one sample followed by
 ``W -= lr * dW`` computes (:func:`sgd_per_sample_reference` is that plain version, and a test
 checks the two agree to 1e-10), but it is written for speed: each step is a few dozen small
 NumPy calls, and because about 80 % of MNIST pixels are exactly zero, the first layer only touches
-the rows of W1 whose input pixel is non-zero (the zero rows of the outer product ``x dz^T`` would
-change nothing). The minibatch loop likewise computes what ``loss_and_grads`` computes, into work
+the rows of W1 whose input pixel is non-zero (the zero rows of the outer product of ``x`` and ``dz``
+would change nothing). The minibatch loop likewise computes what ``loss_and_grads`` computes, into work
 arrays allocated once. Both fold the learning rate into the gradient of the logits, so everything
 the backward pass computes from it is already a step, and both compute the sigmoid in place
 (:func:`_sigmoid_inplace`).
@@ -198,8 +198,8 @@ def sgd_per_sample(
             # dz already carries the factor lr, so every step below is lr * gradient.
             for k in range(n_layers - 1, 0, -1):
                 a_in = acts[k - 1]                                 # (H,)
-                da = np.dot(Ws[k], dz)                             # (H,) = dz @ W^T, old W
-                Ws[k] -= np.dot(a_in[:, None], dz[None, :])        # lr * dW = lr * a_in dz^T
+                da = np.dot(Ws[k], dz)                             # (H,) = dz @ W.T, old W
+                Ws[k] -= np.dot(a_in[:, None], dz[None, :])        # lr * dW = lr * outer(a_in, dz)
                 bs[k] -= dz
                 da *= a_in
                 da *= 1.0 - a_in                                   # through the sigmoid
@@ -260,8 +260,8 @@ def sgd_minibatch(
 
     Shapes: x (M, D), y (M,), M the size of the data set; batches of N = batch_size rows,
     ceil(M / N) steps per epoch (the last batch may be smaller). With ``shuffle=True`` each epoch visits the samples in a new order drawn from
-    ``rng`` (required then). ``momentum`` > 0 keeps a velocity ``v = momentum * v - lr * g`` per
-    parameter and steps ``p += v`` (0 gives plain SGD). After each epoch the learning rate is
+    ``rng`` (required then). ``momentum`` > 0 keeps a velocity per parameter (the book's ΔW),
+    ``velocity = momentum * velocity - lr * g``, and steps ``p += velocity`` (0 gives plain SGD). After each epoch the learning rate is
     multiplied by ``lr_decay`` (1 keeps it constant). ``weight_decay`` adds
     ``weight_decay * W`` to the gradient of every weight matrix (a penalty on the
     squared weights, ``weight_decay / 2 * sum W**2``, added to the loss; biases are not penalised; ``step_loss`` records
@@ -289,7 +289,7 @@ def sgd_minibatch(
     label = label or f"minibatch SGD (N={batch_size}, lr={lr})"
     hist = History(label, lr, batch_size, steps, step_loss=np.empty(epochs * steps))
     hist._record(params, x, y, x_test, y_test, record_train)
-    # Work arrays for one batch (B rows: N, or M if smaller), allocated once; every step
+    # Work arrays for one batch (B rows: batch_size, or n if the data set is smaller), allocated once; every step
     # computes into them. Lists are 0-based: Ws[k] is W_{k+1}, outs[k] holds z_{k+1}, then a_{k+1}.
     B, dtype = min(batch_size, n), np.result_type(x, *Ws)
     outs = [np.empty((B, W.shape[1]), dtype) for W in Ws]         # z_{k+1}, then a_{k+1} in place
@@ -331,7 +331,7 @@ def sgd_minibatch(
             dz *= lr_now / m
             # backward, top layer first; dz carries lr, so dW and db below are lr * gradients
             for k in range(n_layers - 1, -1, -1):
-                np.matmul(a[k].T, dz, out=dWs[k])                  # lr * a_k^T dz = lr * dW_{k+1}
+                np.matmul(a[k].T, dz, out=dWs[k])                  # lr * a_k.T @ dz = lr * dW_{k+1}
                 db = dz.sum(axis=0)
                 if k > 0:                                          # gradient for the layer below,
                     da = np.matmul(dz, Ws[k].T, out=d_outs[k - 1][:m])   # from the old W

@@ -77,7 +77,7 @@ def check_batches(my_batches: Callable[[int, int, np.random.Generator], list]) -
 
 @check(MOMENTUM_HINT)
 def check_momentum_step(my_momentum_step: Callable[[dict, dict, dict, float, float], None]) -> str:
-    """Check SGD with momentum over three steps: v = mu v - lr g; p += v, all in place."""
+    """Check SGD with momentum over three steps: velocity = momentum * velocity - lr * g; p += velocity, all in place."""
     rng = np.random.default_rng(4)
     params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2)}
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
@@ -104,8 +104,8 @@ def check_momentum_step(my_momentum_step: Callable[[dict, dict, dict, float, flo
                               "Update velocity[k] in place (velocity[k] *= momentum; "
                               "velocity[k] -= lr * grads[k]); assigning to a local name v does not "
                               "change the dict.", inputs=inputs, expected=want_p[k], got=params[k])
-            raise Failure(f"After this step {k} is not p + v with v = momentum * v - lr * g.",
-                          inputs=inputs, expected=want_p[k], got=params[k])
+            raise Failure(f"After this step {k} is not p + velocity with "
+                          "velocity = momentum * velocity - lr * g.", inputs=inputs, expected=want_p[k], got=params[k])
     return "Three steps of momentum SGD match, velocity kept between calls."
 
 
