@@ -5,6 +5,7 @@ unanswered starters included: their checks report "not answered yet", they do no
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -102,11 +103,47 @@ print(f"{time.perf_counter() - start:.0f}")
 """
 
 
+# A handout is its chapter without the solutions, so running it whole runs the chapter's code a
+# second time (the session's build ran it once, test_budget checks its fresh-kernel run). The
+# chapters that take longer than RUN_WHOLE_S (one thread, book/budget.json) are run in part: their
+# first code cell (imports and setup) and every starter cell, which is what a handout adds to the
+# chapter. That keeps CI's minutes for what only this test checks.
+RUN_WHOLE_S = 20.0
+_BUDGET = json.loads((REPO_ROOT / "book" / "budget.json").read_text(encoding="utf8"))["chapters"]
+STARTER = re.compile(r"^nn\.check_\w+\(", re.MULTILINE)
+
+
+def runs_whole(chapter: str) -> bool:
+    return _BUDGET.get(chapter, {}).get("wall_s", float("inf")) <= RUN_WHOLE_S
+
+
+def setup_and_starters(path: Path, out: Path) -> Path:
+    """The handout with only its first code cell and its starter cells (and the Markdown)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    keep = {code[0]} | {i for i in code if STARTER.search(nb.cells[i].source)}
+    nb.cells = [c for i, c in enumerate(nb.cells) if c.cell_type != "code" or i in keep]
+    nbformat.write(nb, out)
+    return out
+
+
+def test_the_costly_handouts_are_run_in_part_and_the_rest_whole() -> None:
+    """The rule above runs most handouts whole, and the preface-sized ones among them."""
+    chapters = chapters_with_exercises()
+    whole = [c for c in chapters if runs_whole(c)]
+    assert len(whole) >= len(chapters) // 2 and "mnist" in whole, whole
+
+
 @pytest.mark.book
 @pytest.mark.timeout(2 * BOOK_BUILD_TIMEOUT)
 def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Path) -> None:
-    """Run every handout in a fresh kernel (two at a time); no cell may fail or write stderr."""
-    start, queue, running, results = time.perf_counter(), list(handouts.items()), {}, {}
+    """Run every handout in a fresh kernel (two at a time); no cell may fail or write stderr.
+    The costly chapters' handouts run their setup cell and their starters only (RUN_WHOLE_S)."""
+    (tmp_path / "part").mkdir()
+    queue = [(chapter, path if runs_whole(chapter) else
+              setup_and_starters(path, tmp_path / "part" / path.name))
+             for chapter, path in handouts.items()]
+    start, running, results = time.perf_counter(), {}, {}
     while queue or running:
         while queue and len(running) < 2:
             chapter, path = queue.pop(0)
@@ -129,14 +166,14 @@ def test_handouts_run_from_top_to_bottom(handouts: dict[str, Path], tmp_path: Pa
             seconds = output.strip().splitlines()[-1]
             results[chapter] = (nbformat.read(executed, as_version=4), seconds)
     print(f"\nhandouts executed in {time.perf_counter() - start:.0f} s: "
-          + ", ".join(f"{c} {s} s" for c, (_, s) in sorted(results.items())))
+          + ", ".join(f"{c} {s} s" + ("" if runs_whole(c) else " (setup and starters)")
+                      for c, (_, s) in sorted(results.items())))
     for chapter, (nb, _) in results.items():
         for cell in nb.cells:
             for out in cell.get("outputs", []):
                 assert out.output_type != "error", f"{chapter}: {out.get('ename')}: {out.get('evalue')}"
                 assert out.get("name") != "stderr", f"{chapter}: stderr {out.get('text', '')[:300]}"
-        starters = [c for c in nb.cells if c.cell_type == "code"
-                    and re.search(r"^nn\.check_\w+\(", c.source, re.MULTILINE)]
+        starters = [c for c in nb.cells if c.cell_type == "code" and STARTER.search(c.source)]
         coding = [ex for ex in read_exercises(chapters_with_exercises()[chapter])
                   if ex.kind == "coding"]
         assert len(starters) >= len(coding) > 0 or not coding and not starters, (

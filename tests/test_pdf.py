@@ -60,29 +60,39 @@ def poppler(tool: str, *args: str) -> str:
     return proc.stdout
 
 
-def make_pdf(source: Path, out: Path, pdf: Path) -> Pdf:
+def start_pdf(source: Path, out: Path, pdf: Path) -> tuple:
+    """Start tools/pdf.py in the background; finish_pdf waits for it."""
     browser.chromium_paths()  # skip (fail in CI) without Chromium
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "pdf.py"), "--source",
-                           str(source), "--out", str(out), "--pdf", str(pdf)],
-                          cwd=REPO_ROOT, env=book_env(), stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=BOOK_BUILD_TIMEOUT)
+    log = open(out.parent / f"{out.name}-pdf.log", "w+")  # a file, not a pipe: never blocks
+    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "tools" / "pdf.py"), "--source",
+                             str(source), "--out", str(out), "--pdf", str(pdf)],
+                            cwd=REPO_ROOT, env=book_env(), stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
+    return proc, log, out, pdf, time.perf_counter()
+
+
+def finish_pdf(started: tuple) -> Pdf:
+    proc, log, out, pdf, start = started
+    try:
+        proc.wait(timeout=BOOK_BUILD_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     seconds = time.perf_counter() - start
-    assert proc.returncode == 0, "\n".join(proc.stdout.splitlines()[-60:])
-    print(f"\n{pdf.name}: made in {seconds:.0f} s; {proc.stdout.splitlines()[-1]}")
+    log.seek(0)
+    output = log.read()
+    log.close()
+    assert proc.returncode == 0, "\n".join(output.splitlines()[-60:])
+    print(f"\n{pdf.name}: made in {seconds:.0f} s; {output.splitlines()[-1]}")
     return Pdf(pdf, out / "_build" / "singlehtml", seconds)
 
 
 @pytest.fixture(scope="module")
-def full_pdf(built_book: Path) -> Pdf:
-    """`make pdf`'s PDF, from the session build's folder (and cache), into its site."""
-    return make_pdf(REPO_ROOT, built_book.parent.parent, built_book / PDF_NAME)
+def pdfs(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pdf]:
+    """Both PDFs, made side by side (each is a single-page build and a print: independent).
 
-
-@pytest.fixture(scope="module")
-def student_pdf(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> Pdf:
-    """`make student`'s PDF: the staged solution-free sources, the session build's cache."""
+    The full one is `make pdf`'s, from the session build's folder (and cache), into its site; the
+    student one is `make student`'s: the staged solution-free sources, the session build's cache."""
     sys.path.insert(0, str(REPO_ROOT / "tools"))
     from editions import stage_student_sources
 
@@ -90,7 +100,20 @@ def student_pdf(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     source = stage_student_sources(REPO_ROOT, folder / "student-src",
                                    built_book.parent / ".jupyter_cache")
     out = folder / "student"
-    return make_pdf(source, out, out / "_build" / "html" / PDF_NAME)
+    out.mkdir()
+    full = start_pdf(REPO_ROOT, built_book.parent.parent, built_book / PDF_NAME)
+    student = start_pdf(source, out, out / "_build" / "html" / PDF_NAME)
+    return {"full": finish_pdf(full), "student": finish_pdf(student)}
+
+
+@pytest.fixture(scope="module")
+def full_pdf(pdfs: dict[str, Pdf]) -> Pdf:
+    return pdfs["full"]
+
+
+@pytest.fixture(scope="module")
+def student_pdf(pdfs: dict[str, Pdf]) -> Pdf:
+    return pdfs["student"]
 
 
 def chapter_titles(html: Path) -> dict[str, str]:
