@@ -522,7 +522,7 @@ CASES = {
         "1 - sigma(-z)": (sigmoid_subtract, ["exactly 0", "relative accuracy"]),
     }),
     "check_sigmoid_prime": Case(checks.check_sigmoid_prime, [prime_right, prime_product], {
-        "s * (1 - s)": (prime_s_one_minus_s, ["exactly 0", "z = 40", "e / (1 + e)**2"]),
+        "s * (1 - s)": (prime_s_one_minus_s, ["exactly 0", "z = 40", "q / (1 + q)**2"]),
         "naive overflows": (prime_naive, ["overflow"]),
         "float64 for float32": (prime_float64, ["dtype", "float32"]),
         "sigma instead of sigma'": (prime_is_sigmoid, ["sigma(0)", "1/4"]),

@@ -10,4 +10,4 @@ def test_unbalanced_classes(my_class_means):
     want = np.stack([x[y == k].mean(axis=0) for k in range(10)])
     assert got.shape == (10, 3) and np.allclose(got, want, rtol=1e-12, atol=1e-14), (
         "Wrong class means when the classes have very different sizes (1 to 1000 samples): "
-        f"row k is the mean of the rows with label k.\nHint: {hint('mnist-ex-class-means')}")
+        f"row c is the mean of the rows with label c.\nHint: {hint('mnist-ex-class-means')}")

@@ -86,12 +86,12 @@ def _features(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 @check(MEANS_HINT)
 def check_class_means(my_class_means: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> str:
-    """Check ``my_class_means(x, y)``: x (N, D), y (N,) -> (10, D), row k the mean of digit k."""
+    """Check ``my_class_means(x, y)``: x (N, D), y (N,) -> (10, D), row c the mean of digit c."""
     for n, d in [(40, 10), (33, 7)]:                          # D = 10 = C hides a broadcast bug
         x, y = _features(n, d, seed=n)
         inputs = f"x of shape ({n}, {d}), y = {y.tolist()}"
         got = as_array(call(my_class_means, x.copy(), y.copy(), inputs=inputs,
-                            errors={"broadcast": "Divide row k by count k: counts[:, None] "
+                            errors={"broadcast": "Divide row c by count c: counts[:, None] "
                                                  "has shape (10, 1) and lines up with the rows."}),
                        inputs=inputs)
         Y = np.eye(10)[y]                                      # (N, C) one-hot
@@ -100,7 +100,7 @@ def check_class_means(my_class_means: Callable[[np.ndarray, np.ndarray], np.ndar
         expected = sums / counts[:, None]
         if got.shape == (d, 10) and d != 10:
             raise Failure(f"Wrong shape: expected (10, D) = (10, {d}), got {got.shape}, the "
-                          "transpose. Row k is the mean image of digit k.", inputs=inputs)
+                          "transpose. Row c is the mean image of digit c.", inputs=inputs)
         expect_shape(got, (10, d), inputs=inputs, why="One row of D numbers per digit.")
         if not same_values(got, expected, rtol=1e-10):
             if same_values(got, sums):
@@ -111,12 +111,12 @@ def check_class_means(my_class_means: Callable[[np.ndarray, np.ndarray], np.ndar
                 why = ("Column j is divided by the count of digit j: a (10,) vector of counts "
                        "broadcasts along the last axis. Use counts[:, None] to divide rows.")
             elif d == 10 and same_values(got, expected.T):
-                why = "Your result is the transpose: row k must be the mean image of digit k."
+                why = "Your result is the transpose: row c must be the mean image of digit c."
             else:
-                why = "Row k must be the mean of the rows of x whose label is k."
+                why = "Row c must be the mean of the rows of x whose label is c."
             raise Failure(f"Wrong class means. {why}", inputs=inputs, expected=expected, got=got)
-    return ("Your class means are right: a (10, D) array whose row k is the mean of the images "
-            "of digit k, each divided by its own count.")
+    return ("Your class means are right: a (10, D) array whose row c is the mean of the images "
+            "of digit c, each divided by its own count.")
 
 
 def _split(fn: Callable, x: np.ndarray, y: np.ndarray, n_val: int, seed: int) -> tuple:

@@ -47,9 +47,9 @@ def _grid(dtype: type) -> np.ndarray:
 
 
 def _exact_prime(z: np.ndarray) -> np.ndarray:
-    """sigma'(z) = e / (1 + e)**2 with e = exp(-|z|), in float64 (the reference)."""
-    e = np.exp(-np.abs(z.astype(np.float64)))
-    return e / (1.0 + e) ** 2
+    """sigma'(z) = q / (1 + q)**2 with q = exp(-|z|), in float64 (the reference)."""
+    q = np.exp(-np.abs(z.astype(np.float64)))
+    return q / (1.0 + q) ** 2
 
 
 def _call_elementwise(fn: Callable, z: np.ndarray, errors: dict[str, str]) -> np.ndarray:
@@ -115,8 +115,8 @@ def check_sigmoid(my_sigmoid: Callable[[np.ndarray], np.ndarray]) -> str:
             raise Failure(f"At z = {_num(zt)} your sigmoid returns exactly 0, but the true value "
                           f"{_sigmoid(np.float64(zt)):.4g} is a normal {z.dtype} number: the "
                           "computation lost all relative accuracy. A difference such as "
-                          "1 - 1/(1 + exp(z)) rounds to 0 here; use e / (1 + e) with "
-                          "e = exp(-|z|) for z < 0.", inputs=f"z = {_num(zt)}")
+                          "1 - 1/(1 + exp(z)) rounds to 0 here; use q / (1 + q) with "
+                          "q = exp(-|z|) for z < 0.", inputs=f"z = {_num(zt)}")
         deep = z <= -700
         if deep.sum() >= 2 and np.all(got[deep] == got[deep][0]) and got[deep][0] > 0:
             raise Failure(f"Your sigmoid returns the same value, {got[deep][0]:.4g}, for every z "
@@ -162,9 +162,10 @@ def check_sigmoid_prime(my_sigmoid_prime: Callable[[np.ndarray], np.ndarray]) ->
         if lost.any():
             zl = z[lost][0]
             raise Failure(f"At z = {_num(zl)} your derivative returns exactly 0, but the true "
-                          f"value is {_exact_prime(np.array([zl]))[0]:.3g}. With s = sigma(z) rounded "
-                          "to exactly 1, s * (1 - s) is 0 (exercise sigmoid-ex-round-to-one). "
-                          "Write sigma' in terms of e = exp(-|z|): e / (1 + e)**2.",
+                          f"value is {_exact_prime(np.array([zl]))[0]:.3g}. With sigma(z) rounded "
+                          "to exactly 1, sigma(z) * (1 - sigma(z)) is 0 (exercise "
+                          "sigmoid-ex-round-to-one). Write sigma' in terms of q = exp(-|z|): "
+                          "q / (1 + q)**2.",
                           inputs=f"z = {_num(zl)}")
         _compare(got, expected, z, "sigma'(z)")
         mirrored = as_array(call(my_sigmoid_prime, -z, inputs=f"-z, z = {_fmt(z)}"),

@@ -163,9 +163,11 @@ def check_cross_entropy(my_cross_entropy: Callable[[np.ndarray, np.ndarray], flo
                    "equals the loss of that sample).")
         elif any(np.isclose(loss, candidates[k], rtol=1e-10) for k in ("columns", "columns_t")):
             why = ("logits[:, y] is an (N, N) matrix (every row, the columns y), so you "
-                   "averaged the wrong entries. Pick z[n, y[n]] with logits[np.arange(N), y].")
+                   "averaged the wrong entries. Pick logits[n, y[n]] with "
+                   "logits[np.arange(N), y].")
         else:
-            why = "Each sample's loss is logsumexp(z_n) - z_n[y_n]; return their mean."
+            why = ("Each sample's loss is logsumexp(logits[n]) - logits[n, y[n]]; "
+                   "return their mean.")
         raise Failure(f"Wrong loss. {why}", inputs=inputs, expected=expected, got=loss)
 
     scales = np.array([[1000.0, 0.0, 1001.0], [0.0, 1.0, 2.0], [-1e4, 1e4, 0.0]])
