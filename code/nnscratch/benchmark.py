@@ -186,7 +186,7 @@ def time_products_only(params: Params, x: np.ndarray, batch_size: int, rng: np.r
     """A lower bound, not a trainer: one epoch of only the matrix products of minibatch SGD.
 
     Each step gathers its shuffled rows and does the step's eight products (three forward, three
-    dW, two dZ W^T), and nothing else: no bias, sigmoid, softmax or update, so the result is
+    dW, two dz @ W.T), and nothing else: no bias, sigmoid, softmax or update, so the result is
     meaningless. No NumPy implementation of the step can be faster than this on the same machine.
     """
     Ws = [params[f"W{l}"].astype(dtype) for l in range(1, 4)]
