@@ -59,7 +59,7 @@ def pre_activation_grads(params: Params, x: np.ndarray,
     dz = cross_entropy_grad(logits, y)                   # (N, C): dL/dz_{n_layers}, the logits'
     grads = [dz]
     for k in range(n_layers, 1, -1):
-        a = acts[k - 1]                                  # a_{k-1}, (N, n_{k-1})
+        a = acts[k - 1]                                  # a_{k-1}, (N, D_{k-1})
         dz = (dz @ params[f"W{k}"].T) * a * (1.0 - a)    # dL/dz_{k-1}
         grads.append(dz)
     return grads[::-1]                                   # [dz_1, ..., dz_{n_layers}]
@@ -92,7 +92,7 @@ def backward_factors(params: Params, x: np.ndarray,
     size = [float(np.mean(np.linalg.norm(dz, axis=1))) for dz in dzs]
     w_factor, sigmoid_factor = [], []
     for k in range(2, len(dzs) + 1):                       # step from layer k to k - 1
-        back = dzs[k - 1] @ params[f"W{k}"].T              # (N, n_{k-1}), before sigma'
+        back = dzs[k - 1] @ params[f"W{k}"].T              # (N, D_{k-1}), before sigma'
         back_size = float(np.mean(np.linalg.norm(back, axis=1)))
         w_factor.append(back_size / size[k - 1])
         sigmoid_factor.append(size[k - 2] / back_size)

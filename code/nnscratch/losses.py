@@ -89,7 +89,7 @@ def one_hot(y: np.ndarray, num_classes: int) -> np.ndarray:
 def cross_entropy(logits: np.ndarray, y: np.ndarray | int) -> float:
     """Mean cross-entropy of softmax(logits) against integer labels, computed from the logits.
 
-    ``L = (1/N) * sum_n [logsumexp(z_n) - z_n[y_n]]``: no ``log(0)``, no clipping.
+    ``L = (1/N) * sum_n [logsumexp(z[n]) - z[n, y[n]]]``: no ``log(0)``, no clipping.
 
     Shapes: logits (N, C) and y (N,), or logits (C,) and an int y for one sample. Returns a float.
     """

@@ -14,7 +14,7 @@ factor replaced. With ``activation="sigmoid"`` every function here computes what
 sigmoid functions compute (tests check it).
 
 :func:`train` is a plain minibatch loop, one ``loss_and_grads_act`` and one update per step, with
-the update either SGD (``p -= lr * g``) or Adam (:func:`adam_step`). With ``"sigmoid"`` and
+the update either SGD (``param -= lr * grad``) or Adam (:func:`adam_step`). With ``"sigmoid"`` and
 ``"sgd"`` it is the same computation as :func:`nnscratch.sgd_minibatch` (same batches from the
 same ``rng``; a test checks the weights agree).
 
@@ -151,7 +151,7 @@ def backward_act(
             if activation == "sigmoid":
                 dz = da * a_in * (1.0 - a_in)                              # sigma' = a (1 - a)
             else:
-                dz = relu_backward(da, a_in)                               # relu' = [a > 0]
+                dz = relu_backward(da, a_in)                               # relu' is 1 where a > 0, else 0
     return {k: grads[k] for k in params}
 
 
@@ -229,13 +229,13 @@ def adam_step(
     """One Adam step (Kingma & Ba 2015), in place on ``params``, ``m`` and ``v``.
 
     ``t`` is the number of this step, 1, 2, ...; ``m`` and ``v`` start as zeros, one array per
-    parameter with its shape. For every parameter p with gradient g::
+    parameter with its shape. For every parameter ``param`` with gradient ``grad``::
 
-        m = beta1 m + (1 - beta1) g           running mean of the gradient (its direction)
-        v = beta2 v + (1 - beta2) g**2        running mean of its square (its size)
+        m = beta1 m + (1 - beta1) grad        running mean of the gradient (its direction)
+        v = beta2 v + (1 - beta2) grad**2     running mean of its square (its size)
         m_hat = m / (1 - beta1**t)            bias corrections: m and v start at 0
         v_hat = v / (1 - beta2**t)
-        p -= lr * m_hat / (sqrt(v_hat) + eps)
+        param -= lr * m_hat / (sqrt(v_hat) + eps)
 
     so each entry moves by about ``lr`` at most, whatever the scale of its gradient.
     """
@@ -273,7 +273,7 @@ def train(
     """Plain minibatch training: each epoch a new order from ``rng``, batches of ``batch_size``
     rows (the last may be smaller), one :func:`loss_and_grads_act` and one update per step.
 
-    ``optimizer="sgd"``: ``p -= lr * g``; ``"adam"``: :func:`adam_step` with ``beta1, beta2,
+    ``optimizer="sgd"``: ``param -= lr * grad``; ``"adam"``: :func:`adam_step` with ``beta1, beta2,
     eps``. Shapes: x (M, D) floats, y (M,) integers, the M rows of the training data; each
     step takes a batch of N = ``batch_size`` of them, ceil(M / N) steps an epoch. Updates
     ``params`` in place. Returns a :class:`nnscratch.History` whose ``test_loss`` and

@@ -165,7 +165,7 @@ def sgd_per_sample(
     # The non-zero pixels of each sample, found once: the first layer only needs those rows of W1.
     cols_of, vals_of = _nonzero_by_row(x)
     y_list = y.tolist()
-    acts = [None] * (n_layers - 1)                     # a_1 .. a_{n_layers-1} of the current sample (acts[k] is a_{k+1})
+    acts = [None] * (n_layers - 1)                     # a_1 .. a_{n_layers-1} of the current sample (acts[k] is a_{k+1}: this list leaves x out)
 
     hist = History(label, lr, 1, n, step_loss=np.empty(epochs * n, dtype=np.float64))
     hist._record(params, x, y, x_test, y_test, record_train)
@@ -261,7 +261,7 @@ def sgd_minibatch(
     Shapes: x (M, D), y (M,), M the size of the data set; batches of N = batch_size rows,
     ceil(M / N) steps per epoch (the last batch may be smaller). With ``shuffle=True`` each epoch visits the samples in a new order drawn from
     ``rng`` (required then). ``momentum`` > 0 keeps a velocity per parameter (the book's ΔW),
-    ``velocity = momentum * velocity - lr * g``, and steps ``p += velocity`` (0 gives plain SGD). After each epoch the learning rate is
+    ``velocity = momentum * velocity - lr * g``, and steps ``param += velocity`` (0 gives plain SGD). After each epoch the learning rate is
     multiplied by ``lr_decay`` (1 keeps it constant). ``weight_decay`` adds
     ``weight_decay * W`` to the gradient of every weight matrix (a penalty on the
     squared weights, ``weight_decay / 2 * sum W**2``, added to the loss; biases are not penalised; ``step_loss`` records
@@ -289,15 +289,15 @@ def sgd_minibatch(
     label = label or f"minibatch SGD (N={batch_size}, lr={lr})"
     hist = History(label, lr, batch_size, steps, step_loss=np.empty(epochs * steps))
     hist._record(params, x, y, x_test, y_test, record_train)
-    # Work arrays for one batch (B rows: batch_size, or n if the data set is smaller), allocated once; every step
+    # Work arrays for one batch (`rows` rows: batch_size, or n if the data set is smaller), allocated once; every step
     # computes into them. Lists are 0-based: Ws[k] is W_{k+1}, outs[k] holds z_{k+1}, then a_{k+1}.
-    B, dtype = min(batch_size, n), np.result_type(x, *Ws)
-    outs = [np.empty((B, W.shape[1]), dtype) for W in Ws]         # z_{k+1}, then a_{k+1} in place
-    d_outs = [np.empty((B, W.shape[1]), dtype) for W in Ws[:-1]]  # dL/da_{k+1}, then dL/dz_{k+1}
+    rows, dtype = min(batch_size, n), np.result_type(x, *Ws)
+    outs = [np.empty((rows, W.shape[1]), dtype) for W in Ws]         # z_{k+1}, then a_{k+1} in place
+    d_outs = [np.empty((rows, W.shape[1]), dtype) for W in Ws[:-1]]  # dL/da_{k+1}, then dL/dz_{k+1}
     dWs = [np.empty(W.shape, dtype) for W in Ws]
     vWs = [np.zeros_like(W) for W in Ws]                          # momentum's velocities
     vbs = [np.zeros_like(b) for b in bs]
-    all_rows = np.arange(B)
+    all_rows = np.arange(rows)
     bar = progress_bar(epochs * steps, label, progress)
     for epoch in range(epochs):
         t0 = time.perf_counter()
@@ -307,12 +307,12 @@ def sgd_minibatch(
             batch = slice(j * batch_size, (j + 1) * batch_size)
             if shuffle:
                 idx = order[batch]                                 # this batch's samples
-                xb, yb = x[idx], y[idx]                            # (m, D), (m,): a small copy; m = N rows (fewer in the last batch)
+                xb, yb = x[idx], y[idx]                            # (N, D), (N,): a small copy; N = batch_size rows (fewer in the last batch)
             else:
                 xb, yb = x[batch], y[batch]                        # views, no copy
             m, rows = len(yb), all_rows[: len(yb)]
             # forward: a_0 = x, z_k = a_{k-1} @ W_k + b_k, a_k = sigmoid(z_k), k = 1 .. n_layers;
-            # the last z are the logits. a[k] is a_k; Ws[k] is W_{k+1}
+            # the last z are the logits. a[k] is a_k (a[0] is x, and the last entry holds the logits z_3); Ws[k] is W_{k+1}
             a = [xb] + [out[:m] for out in outs]                   # a[k]: (m, sizes[k])
             for k in range(n_layers):
                 np.matmul(a[k], Ws[k], out=a[k + 1])
@@ -398,7 +398,7 @@ def sgd_minibatch_plain(
     (as :func:`sgd_minibatch` does: with equal generators both visit the same
     batches) and cuts it into ceil(M / batch_size) batches of N = batch_size rows
     (the last may be smaller). A step is: forward pass, the gradient of the batch's
-    mean loss with respect to the logits, backward pass, ``p -= lr * grad``.
+    mean loss with respect to the logits, backward pass, ``param -= lr * grad``.
     ``loss`` is ``"cross_entropy"`` or ``"squared_error"`` (``||p - onehot(y)||^2``
     on the softmax output). ``step_loss`` records that loss; the per-epoch
     ``test_loss`` is always the cross-entropy. Updates ``params`` in place.
