@@ -18,6 +18,11 @@ def test_cross_entropy_keeps_the_gradient_the_squared_error_loses(built_book: Pa
     assert v["training_sure_wrong"] >= 20
     assert v["training_ce_grad_wrong"] <= 2 ** 0.5 + 1e-9
     assert v["training_ce_se_ratio"] > 2 and v["training_se_grad_wrong"] < v["training_ce_grad_wrong"]
+    # the prose: the ratio is modest because p is not piled onto one wrong class
+    assert v["training_sure_top_wrong"] < 0.9
+    # the prose: the raw network makes more confident mistakes, not a larger share of its mistakes
+    assert v["training_sure_wrong"] > v["training_sure_wrong_scaled"]
+    assert v["training_sure_share_err_raw"] <= v["training_sure_share_err_scaled"]
     # each loss had its own validated rate, and both learned far beyond chance
     assert v["training_ce_e4_min"] > 0.5 and v["training_se_e4_min"] > 0.5
 
