@@ -167,8 +167,9 @@ def nearest_class_mean(x: np.ndarray, y: np.ndarray, n_classes: int = 10) -> np.
 def predict_nearest_mean(means: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The class whose mean image is nearest (Euclidean): x (N, D) -> (N,) integers.
 
-    ``||x - mu_c||^2 = ||x||^2 - 2 x . mu_c + ||mu_c||^2`` (mu_c the mean image of class c); the first term is the same for
-    every class, so the argmin needs only the last two, one (N, D) @ (D, C) product.
+    ``||x - mu_c||^2 = ||x||^2 - 2 x . mu_c + ||mu_c||^2`` (mu_c the mean image of class c); the
+    first term is the same for every class, so finding the nearest class needs only the last two,
+    one (N, D) @ (D, C) product.
     """
     x = np.asarray(x, dtype=np.float64)
     score = 2.0 * (x @ means.T) - np.sum(means**2, axis=1)   # (N, C): larger is nearer

@@ -102,7 +102,8 @@ def cross_entropy_grad(logits: np.ndarray, y: np.ndarray | int) -> np.ndarray:
     """Gradient of :func:`cross_entropy` (the mean) with respect to the logits: ``(p - onehot(y)) / N``.
 
     Shapes: logits (N, C), y (N,) -> (N, C); logits (C,), int y -> (C,). This is the chain of the
-    softmax Jacobian ``diag(p) - outer(p, p)`` with ``dL/dp = -y/p``, which collapses to ``p - y``.
+    softmax Jacobian ``diag(p) - outer(p, p)`` with ``dL/dp = -onehot(y) / p``, which collapses to
+    ``p - onehot(y)``.
     """
     squeeze = np.ndim(logits) == 1
     logits, y = _check_labels(logits, y)

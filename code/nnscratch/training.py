@@ -312,7 +312,7 @@ def sgd_minibatch(
                 xb, yb = x[batch], y[batch]                        # views, no copy
             m, rows = len(yb), all_rows[: len(yb)]
             # forward: a_0 = x, z_k = a_{k-1} @ W_k + b_k, a_k = sigmoid(z_k), k = 1 .. n_layers;
-            # the last z are the logits. a[k] is a_k (a[0] is x, and the last entry holds the logits z_3); Ws[k] is W_{k+1}
+            # the last z are the logits. a[k] is a_k for k < n_layers (a[0] is x); the last entry holds the logits z_3; Ws[k] is W_{k+1}
             a = [xb] + [out[:m] for out in outs]                   # a[k]: (m, sizes[k])
             for k in range(n_layers):
                 np.matmul(a[k], Ws[k], out=a[k + 1])
