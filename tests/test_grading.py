@@ -344,6 +344,13 @@ def test_levels_shown_on_the_built_pages(built_book):
     assert "<th" in instructors and "level" in instructors and "challenge" in instructors
 
 
+def test_the_instructors_rubric_table_shows_each_item_as_written(built_book):
+    # A pipe inside a rubric (|z|, ||x||^2) is part of the item, not a border of the table.
+    instructors = (built_book / "book" / "instructors.html").read_text(encoding="utf8")
+    assert "saturated (|z| &gt; 4.6)" in instructors, "the rubric's |z| lost its pipes"
+    assert "/z/" not in instructors and "||x||^2 is the same for every class" in instructors
+
+
 def test_rubrics_shown_in_the_full_edition(built_book):
     page = (built_book / "book" / "training.html").read_text(encoding="utf8")
     assert "Rubric (6 points)" in page

@@ -147,6 +147,11 @@ def _config_inited(app, config) -> None:
     config.nnscratch_levels = entries(root)
 
 
+def _cell(text: str) -> str:
+    """Text for one cell of a markdown table: a pipe in it (|z|, ||x||) is escaped, not a border."""
+    return text.replace("|", "\\|")
+
+
 def rubric_table(root: str | Path = _ROOT) -> str:
     """A markdown table of every written exercise's points and rubric, in the book's order."""
     root = Path(root)
@@ -161,7 +166,7 @@ def rubric_table(root: str | Path = _ROOT) -> str:
                 continue
             items = "<br>".join(f"{i['points']} pt: {i['for']}" for i in entry["rubric"])
             rows.append(f"| {{ref}}`{numbers.get(ex.label, ex.label)} <{ex.label}>` | "
-                        f"`{ex.label}` | {entry['points']} | {items.replace('|', '/')} |")
+                        f"`{ex.label}` | {entry['points']} | {_cell(items)} |")
     return "\n".join(rows)
 
 
