@@ -47,6 +47,8 @@ from conftest import BOOK_BUILD_TIMEOUT, REPO_ROOT, book_env
 from test_book_build import is_notebook, source_of, toc_pages
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+from kernel_budget import recorded_wall_s  # noqa: E402
 from notebooks_branch import copy_notebooks  # noqa: E402
 
 CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, d))]
@@ -60,11 +62,11 @@ CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, 
 # takes several times its budget: forward's 10 s and backprop's 17 s took 73 s and 88 s in a test
 # run on a loaded machine.) The half is chosen by rank, not by a threshold in seconds, so that a
 # re-measured budget moves no chapter across a line.
-_BUDGET = json.loads((REPO_ROOT / "book" / "budget.json").read_text(encoding="utf8"))["chapters"]
+_BUDGET = recorded_wall_s()
 
 
 def _wall_s(docname: str) -> float:
-    return _BUDGET.get(docname.split("/")[-1], {}).get("wall_s", float("inf"))
+    return _BUDGET.get(docname.split("/")[-1], float("inf"))
 
 
 RUN_IN_LAB = set(sorted(CHAPTERS, key=_wall_s)[:(len(CHAPTERS) + 1) // 2])

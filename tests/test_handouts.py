@@ -5,7 +5,6 @@ unanswered starters included: their checks report "not answered yet", they do no
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -18,6 +17,9 @@ import pytest
 from conftest import BOOK_BUILD_TIMEOUT, REPO_ROOT, book_env
 from nnscratch.exercises import book_chapters, exercise_numbers, read_exercises
 from solution_text import files_containing, solution_markers
+
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+from kernel_budget import recorded_wall_s  # noqa: E402
 
 EXECUTION_TIMEOUT = 600  # seconds per cell, as generous as the book build's
 
@@ -110,17 +112,19 @@ print(f"{time.perf_counter() - start:.0f}")
 # and setup) and every starter cell, which is what a handout adds to the chapter. That keeps CI's
 # minutes for what only this test checks.
 IN_PART = 4
-_BUDGET = json.loads((REPO_ROOT / "book" / "budget.json").read_text(encoding="utf8"))["chapters"]
+_BUDGET = recorded_wall_s()
 STARTER = re.compile(r"^nn\.check_\w+\(", re.MULTILINE)
 
 
 def _wall_s(chapter: str) -> float:
-    return _BUDGET.get(chapter, {}).get("wall_s", float("inf"))
+    return _BUDGET.get(chapter, float("inf"))
+
+
+_COSTLIEST = set(sorted(chapters_with_exercises(), key=_wall_s, reverse=True)[:IN_PART])
 
 
 def runs_whole(chapter: str) -> bool:
-    costliest = sorted(chapters_with_exercises(), key=_wall_s, reverse=True)[:IN_PART]
-    return chapter not in costliest
+    return chapter not in _COSTLIEST
 
 
 def setup_and_starters(path: Path, out: Path) -> Path:

@@ -25,12 +25,23 @@ Without ``NNSCRATCH_BUDGET_DIR`` the extension does nothing.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 DIR_VAR = "NNSCRATCH_BUDGET_DIR"    # the folder of a book build's records
 FILE_VAR = "NNSCRATCH_BUDGET_FILE"  # the record of one kernel
 DOC_VAR = "NNSCRATCH_BUDGET_DOC"    # the chapter being executed (set by the extension)
+RECORD = Path(__file__).resolve().parent.parent / "budget.json"  # book/budget.json
+
+
+def recorded_wall_s(record: str | Path = RECORD) -> dict[str, float]:
+    """Each chapter's one-thread wall time in seconds, by chapter name ("training"), as the last
+    `make budget ARGS=--write` recorded it in book/budget.json. The one reader of that record's
+    times: the build orders its executions by them, and the browser and handout tests pick by them
+    which chapters to run a second time."""
+    chapters = json.loads(Path(record).read_text(encoding="utf8"))["chapters"]
+    return {name: float(row["wall_s"]) for name, row in chapters.items()}
 
 # Runs in the kernel, in the user's namespace: everything lives inside _install and is deleted.
 STARTUP = r'''

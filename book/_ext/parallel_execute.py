@@ -47,7 +47,6 @@ In _config.yml:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -87,12 +86,13 @@ def earlier_times(srcdir: Path, name: str | None) -> dict[str, float]:
     """Seconds per chapter from an earlier run (book/budget.json's ``chapters``), keyed by docname."""
     if not name:
         return {}
-    path = srcdir / name
+    from kernel_budget import recorded_wall_s  # book/_ext, beside this file
+
     try:
-        chapters = json.loads(path.read_text(encoding="utf8"))["chapters"]
-    except (OSError, ValueError, KeyError):
-        return {}
-    return {f"book/{chapter}": float(row.get("wall_s", 0)) for chapter, row in chapters.items()}
+        seconds = recorded_wall_s(srcdir / name)
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # only the order of the executions depends on it: unknown times go first
+    return {f"book/{chapter}": s for chapter, s in seconds.items()}
 
 
 def notebook_as_myst_nb_reads_it(app, env, docname: str):
