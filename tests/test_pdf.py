@@ -101,9 +101,16 @@ def pdfs(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
                                    built_book.parent / ".jupyter_cache")
     out = folder / "student"
     out.mkdir()
-    full = start_pdf(REPO_ROOT, built_book.parent.parent, built_book / PDF_NAME)
-    student = start_pdf(source, out, out / "_build" / "html" / PDF_NAME)
-    return {"full": finish_pdf(full), "student": finish_pdf(student)}
+    started = [start_pdf(REPO_ROOT, built_book.parent.parent, built_book / PDF_NAME)]
+    try:
+        started.append(start_pdf(source, out, out / "_build" / "html" / PDF_NAME))
+        return {"full": finish_pdf(started[0]), "student": finish_pdf(started[1])}
+    finally:  # if one failed, the other is not left running, nor its log open
+        for proc, log, *_ in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
 
 
 @pytest.fixture(scope="module")
