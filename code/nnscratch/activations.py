@@ -52,8 +52,9 @@ def sigmoid_prime(z: np.ndarray | float) -> np.ndarray:
     reuses the forward activation ``a = sigma(z)`` and computes ``a * (1 - a)`` directly.
 
     Accurate in absolute terms (error below 2e-16), not in relative terms for large ``z``: beyond
-    z ~ 36.7 ``s`` rounds to 1 and the result is 0, not e / (1 + e)**2. Training needs only the
-    absolute accuracy (the chapter explains why); ``e / (1 + e)**2`` keeps both.
+    z ~ 36.7 ``s`` rounds to 1 and the result is 0, not q / (1 + q)**2 with q = exp(-|z|).
+    Training needs only the absolute accuracy (the chapter explains why); ``q / (1 + q)**2`` keeps
+    both.
     """
     s = sigmoid(z)
     return s * (1.0 - s)

@@ -438,7 +438,7 @@ def load_mnist(
     ``n_train`` and ``n_test`` keep only the first so many images of each
     split (default: all of them). A chapter that looks at a few images need
     not hold them all: each float64 copy of the 60,000 training images takes
-    60,000 x 784 x 8 bytes = 376 MB, and Binder gives a notebook 1-2 GB.
+    60,000 × 784 × 8 bytes = 376 MB, and Binder gives a notebook 1-2 GB.
     """
     counts = {"x_train": n_train, "x_test": n_test}
     for key, n in counts.items():

@@ -46,7 +46,7 @@ def pre_activation_grads(params: Params, x: np.ndarray,
     ``acts`` of the forward pass holds [x, a_1, ..., a_{n_layers - 1}], so ``acts[k - 1]``
     is layer k's input.
 
-    The top one is ``(p - y_onehot) / N``; each step down multiplies by ``W_k.T`` and
+    The top one is ``(p - onehot(y)) / N``; each step down multiplies by ``W_k.T`` and
     then by the sigmoid's slope ``a (1 - a)``, which is at most 1/4 (the backward pass
     of the chapter *Backpropagation*, without the weight gradients).
     """

@@ -3,8 +3,8 @@ softmax and on backpropagation).
 
     df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2h),   error O(h^2).
 
-We compare an analytic gradient ``a`` with a numerical one ``n`` by the relative error
-``|a - n| / max(|a| + |n|, floor)``. Relative error alone fails correct code on tiny entries: the
+We compare an entry of backpropagation's gradient ``g_bp`` with finite differences' ``g_fd`` by
+the relative error ``|g_bp - g_fd| / max(|g_bp| + |g_fd|, floor)``. Relative error alone fails correct code on tiny entries: the
 numerical gradient carries a rounding error of order eps * L / h ~ 1e-11 whatever the entry's size,
 which is a relative error of 1e-4 on an entry of 1e-7 (cs231n's caveat about comparing tiny
 numbers). So :func:`check_gradients` sets the floor to ``atol / tol``: an entry passes when its
@@ -97,7 +97,7 @@ def check_gradients(
 ) -> dict[str, GradCheck]:
     """Compare backpropagation's gradients with finite differences for every parameter.
 
-    An entry passes when ``|a - n| <= max(tol * (|a| + |n|), atol)``: relative error at most
+    An entry passes when ``|g_bp - g_fd| <= max(tol * (|g_bp| + |g_fd|), atol)``: relative error at most
     ``tol``, or absolute error at most ``atol`` (the numerical gradient's own rounding error is
     about 1e-11, so tiny entries cannot be judged relatively). That is the relative error with
     the floor ``atol / tol`` in its denominator.

@@ -292,7 +292,7 @@ def train(
     x, y = np.asarray(x), np.asarray(y)
     n_layers = _n_layers(params)
     if x.ndim != 2 or x.shape[1] != params["W1"].shape[0] or y.shape != (x.shape[0],):
-        raise ValueError(f"need x (N, {params['W1'].shape[0]}) and y (N,), got {x.shape}, {y.shape}")
+        raise ValueError(f"need x (M, {params['W1'].shape[0]}) and y (M,), got {x.shape}, {y.shape}")
     n = x.shape[0]
     steps = -(-n // batch_size)
     label = label or f"{activation} + {optimizer}, lr {lr:g}"

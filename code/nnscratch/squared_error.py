@@ -24,7 +24,7 @@ __all__ = ["squared_error", "squared_error_and_grad"]
 
 
 def squared_error_and_grad(logits: np.ndarray, y: np.ndarray | int) -> tuple[float, np.ndarray]:
-    """Mean of ``||softmax(z_n) - onehot(y_n)||^2`` over the batch, and its gradient.
+    """Mean of ``||softmax(z[n]) - onehot(y[n])||^2`` over the rows ``n`` of the batch, and its gradient.
 
     Shapes: logits (N, C), y (N,) -> (float, (N, C)); logits (C,), an int y ->
     (float, (C,)). The gradient is with respect to the logits and carries the 1/N.
@@ -42,5 +42,5 @@ def squared_error_and_grad(logits: np.ndarray, y: np.ndarray | int) -> tuple[flo
 
 
 def squared_error(logits: np.ndarray, y: np.ndarray | int) -> float:
-    """Mean over the batch of ``||softmax(z_n) - onehot(y_n)||^2``. Shapes as above."""
+    """Mean over the batch's rows ``n`` of ``||softmax(z[n]) - onehot(y[n])||^2``. Shapes as above."""
     return squared_error_and_grad(logits, y)[0]
