@@ -153,6 +153,9 @@ def print_to_pdf(url: str, pdf: Path, timeout: float = 300) -> dict:
             options.add_argument(flag)
         service = Service(executable_path=driver_path, log_output=os.devnull)
         driver = webdriver.Chrome(options=options, service=service)
+        # Selenium waits 120 s for each command's answer; printing the whole book (one call) took
+        # longer than that on a loaded two-core machine, so each command gets the same timeout.
+        driver.command_executor.client_config.timeout = timeout
         try:
             driver.set_page_load_timeout(timeout)
             driver.set_script_timeout(timeout)
