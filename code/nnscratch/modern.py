@@ -152,7 +152,7 @@ def backward_act(
                 dz = da * a_in * (1.0 - a_in)                              # sigma' = a (1 - a)
             else:
                 dz = relu_backward(da, a_in)                               # relu' is 1 where a > 0, else 0
-    return {k: grads[k] for k in params}
+    return {name: grads[name] for name in params}
 
 
 def loss_and_grads_act(
@@ -242,13 +242,13 @@ def adam_step(
     if not (isinstance(t, (int, np.integer)) and t >= 1):
         raise ValueError(f"t is the step number 1, 2, ...; got {t!r}")
     c1, c2 = 1.0 - beta1**t, 1.0 - beta2**t                  # Python floats: dtype is kept
-    for k in params:
-        g = grads[k]
-        m[k] *= beta1
-        m[k] += (1.0 - beta1) * g
-        v[k] *= beta2
-        v[k] += (1.0 - beta2) * (g * g)
-        params[k] -= lr * (m[k] / c1) / (np.sqrt(v[k] / c2) + eps)
+    for name in params:
+        g = grads[name]
+        m[name] *= beta1
+        m[name] += (1.0 - beta1) * g
+        v[name] *= beta2
+        v[name] += (1.0 - beta2) * (g * g)
+        params[name] -= lr * (m[name] / c1) / (np.sqrt(v[name] / c2) + eps)
 
 
 def train(
@@ -297,8 +297,8 @@ def train(
     steps = -(-n // batch_size)
     label = label or f"{activation} + {optimizer}, lr {lr:g}"
     hist = History(label, lr, batch_size, steps, step_loss=np.empty(epochs * steps))
-    m = {k: np.zeros_like(p) for k, p in params.items()}     # Adam's moments
-    v = {k: np.zeros_like(p) for k, p in params.items()}
+    m = {name: np.zeros_like(p) for name, p in params.items()}     # Adam's moments
+    v = {name: np.zeros_like(p) for name, p in params.items()}
 
     def record() -> None:
         if x_val is not None:
@@ -324,8 +324,8 @@ def train(
                     f"learning rate {lr:g} is probably too large for this network (try a third)")
             t += 1
             if optimizer == "sgd":
-                for k in params:
-                    params[k] -= lr * grads[k]
+                for name in params:
+                    params[name] -= lr * grads[name]
             else:
                 adam_step(params, grads, m, v, t, lr, beta1=beta1, beta2=beta2, eps=eps)
         bar.update(steps)

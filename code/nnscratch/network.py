@@ -68,7 +68,7 @@ def init_params(
 
 def copy_params(params: Params) -> Params:
     """A deep copy, so one initialisation can start several training runs."""
-    return {k: v.copy() for k, v in params.items()}
+    return {name: v.copy() for name, v in params.items()}
 
 
 def _n_layers(params: Params) -> int:
@@ -154,7 +154,7 @@ def backward(params: Params, acts: list[np.ndarray], dlogits: np.ndarray) -> Par
         da, grads[f"W{k}"], grads[f"b{k}"] = affine_backward(dz, a_in, params[f"W{k}"], need_dx=k > 1)
         if k > 1:
             dz = da * a_in * (1.0 - a_in)                                  # through the sigmoid
-    return {k: grads[k] for k in params}                                   # same order as params
+    return {name: grads[name] for name in params}                          # same order as params
 
 
 def loss_and_grads(params: Params, x: np.ndarray, y: np.ndarray | int) -> tuple[float, Params]:

@@ -232,8 +232,8 @@ def sgd_per_sample_reference(
     for t in range(steps):
         loss, grads = loss_and_grads(params, x[t % n], int(y[t % n]))
         losses[t] = loss
-        for k in params:
-            params[k] -= lr * grads[k]
+        for name in params:
+            params[name] -= lr * grads[name]
     return losses
 
 
