@@ -85,8 +85,8 @@ def check_adam_step(my_adam_step: Callable[..., None]) -> str:
             if same_values(params[k], wp, rtol=1e-10, atol=1e-13):
                 continue
             if all(np.array_equal(params[j], before[j]) for j in params):
-                raise Failure("The parameters did not change: update params[k] in place "
-                              "(params[k] -= ...), and m[k], v[k] too (m[k] *= beta1; ...).",
+                raise Failure("The parameters did not change: update params[name] in place "
+                              "(params[name] -= ...), and m[name], v[name] too (m[name] *= beta1; ...).",
                               inputs=inputs)
             if not same_values(m[k], wm, rtol=1e-10, atol=1e-13):
                 raise Failure(f"m[{k!r}] is not beta1 * m + (1 - beta1) * g, kept between steps "

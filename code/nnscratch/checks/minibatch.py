@@ -96,13 +96,13 @@ def check_momentum_step(my_momentum_step: Callable[[dict, dict, dict, float, flo
             if same_values(params[k], want_p[k], rtol=1e-12, atol=1e-14):
                 continue
             if all(np.array_equal(params[j], before[j]) for j in params):
-                raise Failure("The parameters did not change: update params[k] in place "
-                              "(params[k] += velocity[k]).", inputs=inputs)
+                raise Failure("The parameters did not change: update params[name] in place "
+                              "(params[name] += velocity[name]).", inputs=inputs)
             plain = before[k] - lr * grads[k]
             if step > 0 and same_values(params[k], plain, rtol=1e-12, atol=1e-14):
                 raise Failure("This step is plain SGD: the velocity was not kept between steps. "
-                              "Update velocity[k] in place (velocity[k] *= momentum; "
-                              "velocity[k] -= lr * grads[k]); assigning to a local name v does not "
+                              "Update velocity[name] in place (velocity[name] *= momentum; "
+                              "velocity[name] -= lr * grads[name]); assigning to a local name v does not "
                               "change the dict.", inputs=inputs, expected=want_p[k], got=params[k])
             raise Failure(f"After this step {k} is not p + velocity with "
                           "velocity = momentum * velocity - lr * g.", inputs=inputs, expected=want_p[k], got=params[k])
@@ -157,8 +157,8 @@ def check_minibatch_epoch(my_minibatch_epoch: Callable) -> str:
         raise Failure(f"Your function returned {show(result)}; expected the list of the "
                       "batches' losses.", inputs=inputs) from None
     if all(np.array_equal(got[k], start[k]) for k in start):
-        raise Failure("The parameters did not change: update params[k] in place "
-                      "(params[k] -= lr * grads[k]).", inputs=inputs)
+        raise Failure("The parameters did not change: update params[name] in place "
+                      "(params[name] -= lr * grads[name]).", inputs=inputs)
     mistakes = [
         (dict(shuffle=False), "The batches came in the order 0, 1, 2, ...: draw the epoch's "
          "order with rng.permutation(len(x)) and cut it into batches."),
