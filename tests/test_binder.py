@@ -12,7 +12,8 @@ repository's own postBuild has written its settings to a fresh Jupyter config fo
 that JupyterLab shows a notebook (not a text editor) that reads like the page (no raw MyST, the
 package source and the glued numbers the page shows, every figure with its caption and loaded),
 runs all cells from the command palette as a reader would, and checks that no cell failed and
-that the figures show. Progress bars (tqdm writes them to stderr) are fine; tracebacks are not.
+that each figure the page draws shows once, as opened and after the run. Progress bars (tqdm
+writes them to stderr) are fine; tracebacks are not.
 Screenshots of each chapter, before and after the run, go to <build>/screenshots/binder/.
 
 Test-only settings, in a second config folder: autosave off (so the test never writes a chapter)
@@ -50,6 +51,7 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 from kernel_budget import recorded_wall_s  # noqa: E402
 from notebooks_branch import copy_notebooks  # noqa: E402
+from test_reader_notebooks import figures_shown  # noqa: E402
 
 CHAPTERS = [d for d in toc_pages(REPO_ROOT) if is_notebook(source_of(REPO_ROOT, d))]
 
@@ -258,15 +260,29 @@ return {
 };
 """
 
+# The figures drawn by code that a notebook shows: images in outputs (not collapsed), and the
+# glued images embedded in Markdown (data URLs; a Markdown cell's own images have file paths).
+FIGURES = """
+const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+const figures = [
+    ...[...panel.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg')]
+        .filter(shown),
+    ...[...panel.querySelectorAll('.jp-MarkdownCell')]
+        .map(c => c.querySelector('.myst, .jp-RenderedMarkdown')).filter(c => c)
+        .flatMap(c => [...c.querySelectorAll('img[src^="data:"]')])];
+"""
+
 OUTPUTS = """
 const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
 const text = e => e.textContent.trim();
+""" + FIGURES + """
 return {
   errors: [...panel.querySelectorAll(
       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], ' +
       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], ' +
       '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]')].map(text),
-  figures: panel.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg').length,
+  outputs: panel.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg').length,
+  figures: figures.length,
 };
 """
 
@@ -277,12 +293,15 @@ const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
 const cells = [...panel.querySelectorAll('.jp-MarkdownCell')]
     .map(c => c.querySelector('.myst, .jp-RenderedMarkdown')).filter(c => c);
 const images = cells.flatMap(c => [...c.querySelectorAll('img')]);
+""" + FIGURES + """
 return {
   cells: panel.querySelectorAll('.jp-MarkdownCell').length,
   rendered: cells.length,
   text: cells.map(c => c.textContent).join('\\n'),
   images: images.length,
-  broken: images.filter(i => !(i.complete && i.naturalWidth > 0))
+  figures: figures.length,
+  broken: [...new Set([...images, ...figures])]
+      .filter(i => i.tagName === 'IMG' && !(i.complete && i.naturalWidth > 0))
       .map(i => (i.getAttribute('alt') || '?').slice(0, 80)),
   captions: cells.filter(c => /Figure: /.test(c.textContent)).length,
 };
@@ -474,9 +493,17 @@ def check_reading(built_book: Path, lab: Lab, docname: str, path: str, reading: 
     absent = [f for f in page["functions"] if f"def {f}(" not in text]
     assert not absent, f"{path}: package source the page shows but the notebook does not: {absent}"
     assert not reading["broken"], f"{path}: images that do not load: {reading['broken']}"
-    assert reading["images"] >= page["figures"] and reading["captions"] >= page["figures"], (
-        f"{path}: the page glues {page['figures']} figure(s) with captions; the notebook shows "
-        f"{reading['images']} image(s), {reading['captions']} caption(s)")
+    drawn = figures_made_by_code(built_book, docname)
+    assert reading["figures"] == drawn and reading["captions"] >= page["figures"], (
+        f"{path}: the page shows {drawn} figure(s) drawn by its code, {page['figures']} of them "
+        f"glued with captions; the notebook, as opened, shows {reading['figures']} figure(s) "
+        f"and {reading['captions']} caption(s)")
+    # Its structure, for every chapter (only some run here): each figure once, in the same cell,
+    # as opened and after Run All (what JupyterLab shows: see test_reader_notebooks.py).
+    before, after = figures_shown(reader, run=False), figures_shown(reader, run=True)
+    assert len(before) == drawn and [i for i, _ in after] == [i for i, _ in before], (
+        f"{path}: the page shows {drawn} figure(s); the notebook shows them in cells "
+        f"{[i for i, _ in before]} as opened and {[i for i, _ in after]} after Run All")
 
 
 def check_run(built_book: Path, docname: str, path: str, state: dict, outputs: dict) -> None:
@@ -487,10 +514,13 @@ def check_run(built_book: Path, docname: str, path: str, state: dict, outputs: d
     assert not failures, f"{path}: cells failed:\n" + "\n---\n".join(failures)
     assert not not_run, f"{path}: code cells not run: {not_run} of {len(state['prompts'])}"
     drawn = figures_made_by_code(built_book, docname)
-    assert outputs["figures"] >= min(drawn, 1), (
+    assert outputs["outputs"] >= min(drawn, 1), (
         f"{path}: the built page has {drawn} figure(s) drawn by the chapter's code, but JupyterLab "
         "shows none: a figure that is only glued with display=False appears only in the book. "
         "glue it with display on and tag its cell remove-output, so Binder shows it too.")
+    assert outputs["figures"] == drawn, (
+        f"{path}: after Run All JupyterLab shows {outputs['figures']} figure(s), the page {drawn}: "
+        "each figure must show once (tools/reader_notebooks.py, 'Figures')")
 
 
 def test_failures_are_told_from_progress_bars() -> None:
